@@ -1,0 +1,162 @@
+"""Plain snapshot facts: what a source saw, with no database in sight.
+
+The reconciler compares these with the stored inventory. Every field is a plain value
+(str, int, float, bool, None, tuple, dict of str) so that facts can be compared,
+hashed and sent through Celery as JSON (``to_dict``/``from_dict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+class SourceError(Exception):
+    """A source could not produce a complete, trustworthy snapshot.
+
+    Raised instead of returning partial data: the reconciler then changes nothing.
+    """
+
+
+@dataclass(frozen=True)
+class MigDeviceFacts:
+    index: int
+    profile: str  # e.g. "1g.10gb", "3g.40gb"
+    memory_total_mib: int | None = None
+    uuid: str = ""
+
+
+@dataclass(frozen=True)
+class GpuFacts:
+    uuid: str  # the identity of a GPU across syncs
+    index: int
+    product: str
+    node_name: str
+    memory_total_mib: int | None = None
+    memory_used_mib: int | None = None
+    driver_version: str = ""
+    cuda_version: str = ""
+    compute_capability: str = ""
+    pci_bus_id: str = ""
+    mig_mode: str = ""  # "Enabled", "Disabled", or "" when unknown / not supported
+    mig_devices: tuple[MigDeviceFacts, ...] = ()
+    utilization_gpu_pct: float | None = None
+    temperature_c: float | None = None
+    power_draw_w: float | None = None
+    power_limit_w: float | None = None
+    serial: str = ""
+    nvlink_peers: tuple[str, ...] = ()  # PCI bus ids of GPUs connected by NVLink
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GpuFacts:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["mig_devices"] = tuple(MigDeviceFacts(**m) for m in values.get("mig_devices", ()))
+        values["nvlink_peers"] = tuple(values.get("nvlink_peers", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    name: str
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[str, ...] = ()  # "key=value:Effect"
+    roles: tuple[str, ...] = ()
+    capacity: dict[str, str] = field(default_factory=dict)  # raw quantities as strings
+    allocatable: dict[str, str] = field(default_factory=dict)
+    cpu_cores: float | None = None  # parsed from capacity["cpu"]
+    memory_bytes: int | None = None  # parsed from capacity["memory"]
+    gpu_capacity: int = 0  # nvidia.com/gpu + nvidia.com/mig-* counts as Kubernetes exposes them
+    gpu_allocatable: int = 0
+    gpu_requested: int = 0  # sum of running pods' nvidia.com/gpu requests on this node
+    os_image: str = ""
+    kernel_version: str = ""
+    kubelet_version: str = ""
+    container_runtime: str = ""
+    architecture: str = ""
+    ready: bool | None = None
+    unschedulable: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NodeFacts:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("taints", "roles"):
+            values[name] = tuple(values.get(name, ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ComponentFacts:
+    """A workload recognised (or not) as a known ML or auxiliary component."""
+
+    namespace: str
+    kind: str  # Deployment, StatefulSet, DaemonSet
+    workload_name: str
+    name: str  # recognised product name, e.g. "MLflow"; the workload name if unclassified
+    category: str  # "ml", "auxiliary" or "unclassified"
+    version: str = ""
+    images: tuple[str, ...] = ()
+    ready_replicas: int = 0
+    desired_replicas: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.namespace, self.kind, self.workload_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ComponentFacts:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["images"] = tuple(values.get("images", ()))
+        return cls(**values)
+
+
+@dataclass
+class Snapshot:
+    """Everything one source read in one go.
+
+    ``covers`` says which kinds of facts the source is authoritative for: a
+    Kubernetes read covers nodes and components, a GPU agent's report covers the GPUs
+    of the nodes listed in ``gpu_nodes``. Only covered items can be marked gone.
+    """
+
+    source: str
+    nodes: list[NodeFacts] = field(default_factory=list)
+    gpus: list[GpuFacts] = field(default_factory=list)
+    components: list[ComponentFacts] = field(default_factory=list)
+    covers: frozenset[str] = frozenset()  # subset of {"nodes", "gpus", "components", "gpu_metrics"}
+    gpu_nodes: frozenset[str] = frozenset()  # nodes whose full GPU list this snapshot holds
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "nodes": [n.to_dict() for n in self.nodes],
+            "gpus": [g.to_dict() for g in self.gpus],
+            "components": [c.to_dict() for c in self.components],
+            "covers": sorted(self.covers),
+            "gpu_nodes": sorted(self.gpu_nodes),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        return cls(
+            source=data["source"],
+            nodes=[NodeFacts.from_dict(n) for n in data.get("nodes", [])],
+            gpus=[GpuFacts.from_dict(g) for g in data.get("gpus", [])],
+            components=[ComponentFacts.from_dict(c) for c in data.get("components", [])],
+            covers=frozenset(data.get("covers", [])),
+            gpu_nodes=frozenset(data.get("gpu_nodes", [])),
+            warnings=list(data.get("warnings", [])),
+        )

@@ -1,0 +1,45 @@
+"""The one function that writes audit events. Services call it inside their
+transaction, so an event exists exactly when its change does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from portal.models import AuditEvent
+from portal.request_context import current_request_id
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+
+
+def audit_record(
+    *,
+    actor,
+    verb: str,
+    obj=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_label=(actor.get_username() if is_user else (str(actor) if actor else "system"))[
+            :150
+        ],
+        verb=verb,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(
+            object_repr if object_repr is not None else str(obj) if obj is not None else ""
+        )[:300],
+        before=_jsonable(before),
+        after=_jsonable(after),
+        request_id=current_request_id() or "",
+    )

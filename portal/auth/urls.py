@@ -1,0 +1,10 @@
+"""Sign-in. Django's own login until Keycloak is configured (the SSO issue adds the
+OIDC views here)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,89 @@
+"""Markdown for every surface of the portal: Python-Markdown, then nh3.
+
+Nothing else in the project turns Markdown into HTML; templates use the
+``markdown`` filter from ``portal_tags``, which calls :func:`render_markdown`.
+"""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+EXTENSIONS = [
+    "markdown.extensions.tables",
+    "markdown.extensions.fenced_code",
+    "markdown.extensions.codehilite",
+    "markdown.extensions.toc",
+    "markdown.extensions.admonition",
+    "markdown.extensions.sane_lists",
+    "markdown.extensions.def_list",
+    "markdown.extensions.attr_list",
+]
+EXTENSION_CONFIGS = {
+    "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
+    "markdown.extensions.toc": {"permalink": False, "toc_depth": "2-4"},
+}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "div": {"class"},
+    "span": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "p": {"class"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def validate_markdown(text: str) -> None:
+    """Reject what no Markdown body should contain, before anything is stored."""
+    if "\x00" in text:
+        raise ValidationError(_("The text contains a NUL byte."), code="nul")
+    size = len(text.encode("utf-8"))
+    if size > settings.MARKDOWN_MAX_BYTES:
+        raise ValidationError(
+            _("The text is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"size": size, "limit": settings.MARKDOWN_MAX_BYTES},
+            code="too_large",
+        )
+
+
+def sanitize_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str | None) -> SafeString:
+    if not text:
+        return mark_safe("")
+    renderer = md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    html = renderer.convert(text.replace("\x00", ""))
+    return mark_safe(sanitize_html(html))
+
+
+def markdown_excerpt(text: str | None, length: int = 240) -> str:
+    """Plain text from Markdown, for lists and search results (escaped by templates)."""
+    plain = nh3.clean(md.markdown(text or ""), tags=set())
+    plain = " ".join(plain.split())
+    return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"

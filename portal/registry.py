@@ -1,0 +1,66 @@
+"""Registries the apps fill from ``AppConfig.ready()`` so that the portal's home page,
+search and notifications never import an app (the NetBox search-registry pattern)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A block on the platform map. ``build(request)`` returns the template context;
+    it must use a constant number of queries."""
+
+    key: str
+    element: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    """``search(query, user, limit)`` returns a list of SearchHit."""
+
+    kind: str
+    label: str
+    search: Callable
+    elements_of: Callable | None = None
+
+
+@dataclass
+class Registry:
+    home_panels: list[HomePanel] = field(default_factory=list)
+    search_providers: dict[str, SearchProvider] = field(default_factory=dict)
+    notification_kinds: dict[str, str] = field(default_factory=dict)
+    nav_items: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
+    seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
+
+    def add_seeder(self, order: int, name: str, func: Callable) -> None:
+        if any(s[1] == name for s in self.seeders):
+            return
+        self.seeders.append((order, name, func))
+        self.seeders.sort(key=lambda s: (s[0], s[1]))
+
+    def add_home_panel(self, panel: HomePanel) -> None:
+        if any(p.key == panel.key for p in self.home_panels):
+            return
+        self.home_panels.append(panel)
+        self.home_panels.sort(key=lambda p: (p.order, p.key))
+
+    def add_search_provider(self, provider: SearchProvider) -> None:
+        self.search_providers[provider.kind] = provider
+
+    def add_notification_kind(self, key: str, label: str) -> None:
+        self.notification_kinds[key] = label
+
+    def add_nav_item(self, order: int, url_name: str, label: str, match_prefix: str) -> None:
+        if any(item[1] == url_name for item in self.nav_items):
+            return
+        self.nav_items.append((order, url_name, label, match_prefix))
+        self.nav_items.sort()
+
+
+registry = Registry()

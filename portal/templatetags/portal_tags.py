@@ -1,0 +1,40 @@
+from django import template
+from django.utils import timezone
+
+from portal.markdown import markdown_excerpt, render_markdown
+from portal.policy import can
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+@register.filter
+def excerpt(text, length=240):
+    return markdown_excerpt(text, int(length))
+
+
+@register.simple_tag(takes_context=True)
+def allowed(context, action, obj=None):
+    """{% allowed "version.approve" version as may_approve %}"""
+    request = context.get("request")
+    return bool(request) and can(request.user, action, obj)
+
+
+@register.filter
+def age(value):
+    if not value:
+        return ""
+    return timezone.now() - value
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs):
+    """Keep the current filters when linking to another page of a list."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        params[key] = value
+    return params.urlencode()

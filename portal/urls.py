@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from portal import views
+
+handler403 = "portal.views.permission_denied"
+
+api_v1 = [
+    path("", include("procedures.api.urls")),
+    path("", include("knowledge.api.urls")),
+    path("", include("inventory.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("portal.auth.urls")),
+    path("procedures/", include("procedures.urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

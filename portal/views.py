@@ -1,0 +1,96 @@
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from portal.denials import record_denial
+from portal.elements import ElementCode
+from portal.models import AuditEvent
+from portal.policy import require
+from portal.registry import registry
+
+
+@login_required
+def home(request):
+    require(request.user, "portal.read")
+    panels_by_element = {code: [] for code, _label in ElementCode.choices}
+    for panel in registry.home_panels:
+        context = panel.build(request)
+        panels_by_element.setdefault(panel.element, []).append(
+            {"template": panel.template, "context": context, "key": panel.key}
+        )
+    elements = [
+        {"code": code, "label": label, "panels": panels_by_element.get(code, [])}
+        for code, label in ElementCode.choices
+    ]
+    return render(request, "portal/home.html", {"elements": elements})
+
+
+@login_required
+def audit_list(request):
+    require(request.user, "audit.view")
+    events = AuditEvent.objects.with_actor()
+    verb = request.GET.get("verb", "").strip()
+    actor = request.GET.get("actor", "").strip()
+    object_type = request.GET.get("object_type", "").strip()
+    if verb:
+        events = events.filter(verb__startswith=verb)
+    if actor:
+        events = events.filter(actor_label=actor)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/audit_list.html",
+        {"page": page, "verb": verb, "actor": actor, "object_type": object_type},
+    )
+
+
+def permission_denied(request, exception=None):
+    record_denial(request, str(exception or ""))
+    message = (
+        str(exception) if exception and str(exception) else _("You are not allowed to do this.")
+    )
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Ready when the database, the cache and the broker answer."""
+    from portal.celery import app as celery_app
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        cache.set("readyz", "1", 5)
+        checks["cache"] = "ok" if cache.get("readyz") == "1" else "error: no round trip"
+    except Exception as exc:
+        checks["cache"] = f"error: {exc.__class__.__name__}"
+    if celery_app.conf.task_always_eager:
+        checks["broker"] = "eager"
+    else:
+        try:
+            with celery_app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {exc.__class__.__name__}"
+    ok = all(v in ("ok", "eager") for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )

@@ -1,0 +1,88 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+
+from portal.markdown import render_markdown, validate_markdown
+
+# Payloads from the usual XSS cheat sheets, as they arrive in Markdown bodies.
+XSS_CORPUS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    '<a href="vbscript:msgbox(1)">x</a>',
+    "<iframe src=https://example.org></iframe>",
+    "<object data=x></object><embed src=x>",
+    "<form action=https://example.org><input name=a></form>",
+    "<style>body{display:none}</style>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p onclick="alert(1)">x</p>',
+    "<math><mi xlink:href=javascript:alert(1)>x</mi></math>",
+    '<a href="https://ok.example" onmouseover="alert(1)">ok</a>',
+    "<details open ontoggle=alert(1)>",
+    "<body onload=alert(1)>",
+    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
+    "<base href=javascript:alert(1)//>",
+    "```html\n<script>alert(1)</script>\n```",
+    "<scr<script>ipt>alert(1)</script>",
+    "<!--<script>alert(1)</script>-->",
+    '<img src="x" alt="a" onerror="alert(1)">',
+]
+
+FORBIDDEN = [
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "onmouseover",
+    "ontoggle",
+    "javascript:",
+    "vbscript:",
+    "data:text",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<form",
+    "<style",
+    "style=",
+    "<meta",
+    "<base",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_it_strips_every_payload(payload):
+    html = render_markdown(payload).lower()
+    for bad in FORBIDDEN:
+        assert bad not in html, (payload, html)
+
+
+def test_it_keeps_the_markdown_people_write():
+    html = render_markdown(
+        "# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n\n"
+        "!!! note\n    Remember.\n\n[docs](https://example.org) [mail](mailto:a@example.org)"
+    )
+    assert "<table>" in html
+    assert '<div class="highlight">' in html
+    assert 'class="admonition note"' in html
+    assert 'href="https://example.org"' in html
+    assert 'href="mailto:a@example.org"' in html
+    assert 'id="title"' in html
+
+
+def test_it_refuses_nul_bytes():
+    with pytest.raises(ValidationError) as info:
+        validate_markdown("ok\x00not ok")
+    assert info.value.code == "nul"
+
+
+@override_settings(MARKDOWN_MAX_BYTES=100)
+def test_it_refuses_bodies_over_the_limit():
+    validate_markdown("я" * 50)  # 100 bytes in UTF-8: exactly the limit
+    with pytest.raises(ValidationError) as info:
+        validate_markdown("я" * 51)
+    assert info.value.code == "too_large"
