@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from procedures.choices import (
+    EDITABLE_STATUSES,
     OPEN_STATUSES,
     ChangeKind,
     ReviewDecision,
@@ -39,6 +41,73 @@ class Category(models.Model):
         return self.name
 
 
+# Path segments of the procedures pages that a slug must not shadow.
+RESERVED_SLUGS = frozenset({"new", "preview", "review-queue", "overdue", "api"})
+
+
+def _current_versions(now):
+    """Approved versions in force at ``now``, newest first, for one outer procedure."""
+    return ProcedureVersion.objects.filter(
+        procedure=OuterRef("pk"), status=VersionStatus.APPROVED, effective_from__lte=now
+    ).order_by("-effective_from", "-major", "-minor")
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def with_current(self, now=None):
+        """Annotate the version in force: the latest approved one whose
+        ``effective_from`` has come. Derived on every read, so no clock job flips it."""
+        now = now or timezone.now()
+        current = _current_versions(now)
+        open_version = ProcedureVersion.objects.filter(
+            procedure=OuterRef("pk"), status__in=[s.value for s in OPEN_STATUSES]
+        )
+        return self.annotate(
+            current_version_id=Subquery(current.values("pk")[:1]),
+            current_major=Subquery(current.values("major")[:1]),
+            current_minor=Subquery(current.values("minor")[:1]),
+            current_effective_from=Subquery(current.values("effective_from")[:1]),
+            open_status=Subquery(open_version.values("status")[:1]),
+            open_major=Subquery(open_version.values("major")[:1]),
+            open_minor=Subquery(open_version.values("minor")[:1]),
+        )
+
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        return self.active().filter(review_due_at__lt=now)
+
+    def with_acknowledged_by(self, user, now=None):
+        """Needs ``with_current``: whether ``user`` acknowledged the current major."""
+        acks = Acknowledgement.objects.filter(
+            procedure=OuterRef("pk"), user=user, major=OuterRef("current_major")
+        )
+        return self.annotate(acknowledged=Exists(acks))
+
+
+class ProcedureVersionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=[s.value for s in OPEN_STATUSES])
+
+    def awaiting_review_by(self, user):
+        """Versions in review that ``user`` may sign and has not signed in this form."""
+        signed = Review.objects.filter(
+            version=OuterRef("pk"),
+            reviewer=user,
+            decision=ReviewDecision.APPROVE,
+            content_sha256=OuterRef("content_sha256"),
+        )
+        return (
+            self.filter(status=VersionStatus.IN_REVIEW, procedure__withdrawn_at__isnull=True)
+            .exclude(author=user)
+            .exclude(Exists(signed))
+        )
+
+    def with_relations(self):
+        return self.select_related("procedure", "procedure__category", "author")
+
+
 class Procedure(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=False)
@@ -60,6 +129,8 @@ class Procedure(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProcedureQuerySet.as_manager()
+
     class Meta:
         ordering = ["category__order", "title"]
         verbose_name = _("procedure")
@@ -76,15 +147,42 @@ class Procedure(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This slug is reserved; choose another one.")})
+
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def current_number(self) -> str:
+        """From ``with_current`` annotations."""
+        major = getattr(self, "current_major", None)
+        if major is None:
+            return ""
+        return f"{major}.{self.current_minor}"
+
+    @property
+    def open_number(self) -> str:
+        major = getattr(self, "open_major", None)
+        if major is None:
+            return ""
+        return f"{major}.{self.open_minor}"
+
+    @property
+    def is_review_overdue(self) -> bool:
+        return bool(
+            self.review_due_at and not self.is_withdrawn and self.review_due_at < timezone.now()
+        )
 
 
 class ProcedureVersion(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
     major = models.PositiveIntegerField()
     minor = models.PositiveIntegerField()
+    # The title is part of the frozen content: renaming a procedure is a change reviewers see.
+    title = models.CharField(_("title"), max_length=200, blank=True)
     change_kind = models.CharField(
         max_length=10, choices=ChangeKind.choices, default=ChangeKind.MAJOR
     )
@@ -104,6 +202,8 @@ class ProcedureVersion(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProcedureVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["procedure_id", "-major", "-minor"]
@@ -135,6 +235,14 @@ class ProcedureVersion(models.Model):
     @property
     def number(self) -> str:
         return f"{self.major}.{self.minor}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status not in EDITABLE_STATUSES
 
     def phase(self, now=None) -> VersionPhase | None:
         """Only meaningful for approved versions; needs ``current_id`` from the selector
