@@ -72,3 +72,57 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Audit events are append-only")
+
+
+class OidcIdentity(models.Model):
+    """Who a user is in Keycloak. Users are matched by issuer + subject, never by
+    email or username, which people can change or reuse in Keycloak."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identity"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    # Keycloak group names (without path); the role matrix maps its roles to them.
+    groups = models.JSONField(default=list, blank=True)
+    # Roles as Keycloak last reported them (realm and this client's), for the record.
+    roles = models.JSONField(default=list, blank=True)
+    # Metadata of the last tokens (expiry, scope, sid), never the tokens themselves.
+    token_metadata = models.JSONField(default=dict, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_issuer_sub")
+        ]
+        verbose_name = _("Keycloak identity")
+        verbose_name_plural = _("Keycloak identities")
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
+
+
+class OidcSession(models.Model):
+    """Which portal session belongs to which Keycloak session (sid), so that a
+    back-channel logout from Keycloak can end exactly those sessions."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_sessions"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    sid = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["issuer", "sid"], name="oidc_session_sid_idx"),
+            models.Index(fields=["issuer", "subject"], name="oidc_session_sub_idx"),
+        ]
+        verbose_name = _("Keycloak session")
+        verbose_name_plural = _("Keycloak sessions")
+
+    def __str__(self) -> str:
+        return f"{self.sid or '-'} → {self.session_key[:8]}…"
