@@ -79,6 +79,17 @@ class NodeFacts:
     architecture: str = ""
     ready: bool | None = None
     unschedulable: bool = False
+    # What NVIDIA's GPU feature discovery (GFD) labels claim, kept apart from what the
+    # GPU agents measure so that findings can compare the two ("" / None: no label).
+    gpu_product: str = ""  # nvidia.com/gpu.product
+    gpu_memory_mib: int | None = None  # nvidia.com/gpu.memory
+    gpu_count_label: int | None = None  # nvidia.com/gpu.count
+    driver_version_label: str = ""  # nvidia.com/cuda.driver-version.full or major.minor.rev
+    cuda_runtime_label: str = ""  # nvidia.com/cuda.runtime-version.full or major.minor
+    compute_capability_label: str = ""  # nvidia.com/gpu.compute.major + minor
+    mig_strategy_label: str = ""  # nvidia.com/mig.strategy: none, single, mixed
+    mig_devices_label: dict[str, int] = field(default_factory=dict)  # profile -> count
+    gpu_labels_present: bool = False  # any nvidia.com/gpu.* or cuda.* label from GFD
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
