@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -40,6 +40,9 @@ class Category(models.Model):
             return self.name_ru
         return self.name
 
+
+# The account the portal itself acts as (seeding, demo approvals). It cannot log in.
+SYSTEM_USERNAME = "portal"
 
 # Path segments of the procedures pages that a slug must not shadow.
 RESERVED_SLUGS = frozenset({"new", "preview", "review-queue", "overdue", "api"})
@@ -277,10 +280,12 @@ class Review(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
+            # Per content: after changes are requested and the text is resubmitted,
+            # the same reviewer signs the new content again.
             models.UniqueConstraint(
-                fields=["version", "reviewer"],
+                fields=["version", "reviewer", "content_sha256"],
                 condition=Q(decision=ReviewDecision.APPROVE),
-                name="one_approval_per_reviewer",
+                name="one_approval_per_reviewer_and_content",
             )
         ]
 
