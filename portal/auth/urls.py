@@ -1,10 +1,17 @@
-"""Sign-in. Django's own login until Keycloak is configured (the SSO issue adds the
-OIDC views here)."""
+"""Sign-in and sign-out. Django's own login until Keycloak is configured; with it,
+the login page sends people to Keycloak and /accounts/break-glass/ stays for a local
+superuser."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from portal.auth import views
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("logged-out/", views.logged_out, name="logged-out"),
+    path("break-glass/", views.BreakGlassLoginView.as_view(), name="break-glass"),
+    path("oidc/login/", views.oidc_login, name="oidc-login"),
+    path("oidc/callback/", views.oidc_callback, name="oidc-callback"),
+    path("oidc/backchannel-logout", views.backchannel_logout, name="oidc-backchannel-logout"),
 ]
