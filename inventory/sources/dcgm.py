@@ -1,0 +1,153 @@
+"""GPU metrics from NVIDIA's dcgm-exporter (Prometheus text on ``/metrics``).
+
+DCGM gives live numbers (utilisation, memory, temperature, power) but not the full
+inventory, so its snapshot covers only ``gpu_metrics``: it updates GPUs it names and
+never marks any GPU gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from .facts import GpuFacts, MigDeviceFacts, Snapshot, SourceError
+
+DEFAULT_TIMEOUT_S = 10.0
+MAX_BYTES = 32 * 1024 * 1024  # a 5,000-node cluster's exporter stays far below this
+
+# DCGM field -> GpuFacts field. FB_* are MiB, power W, temperature C, util %.
+_GAUGES = {
+    "DCGM_FI_DEV_GPU_UTIL": "utilization_gpu_pct",
+    "DCGM_FI_DEV_GPU_TEMP": "temperature_c",
+    "DCGM_FI_DEV_POWER_USAGE": "power_draw_w",
+    "DCGM_FI_DEV_POWER_MGMT_LIMIT": "power_limit_w",
+    "DCGM_FI_DEV_FB_USED": "memory_used_mib",
+    "DCGM_FI_DEV_FB_TOTAL": "memory_total_mib",
+    "DCGM_FI_DEV_FB_FREE": "_memory_free_mib",
+}
+_INTEGER_FIELDS = {"memory_used_mib", "memory_total_mib", "_memory_free_mib"}
+
+
+def _host(labels: dict[str, str]) -> str:
+    # dcgm-exporter writes "Hostname"; some relabelling configs lower-case it.
+    return labels.get("Hostname") or labels.get("hostname") or ""
+
+
+def _cuda_version(code: str) -> str:
+    """DCGM's CUDA driver version "12010" -> "12.1" (NVML's encoding)."""
+    if not code.isdigit():
+        return ""
+    number = int(code)
+    return f"{number // 1000}.{(number % 1000) // 10}"
+
+
+def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
+    """Turn dcgm-exporter's metrics text into one GpuFacts per GPU UUID.
+
+    ``node_name`` is the exporter's Hostname label (the node name when the exporter
+    runs as the GPU Operator's DaemonSet). Samples of MIG instances (labels
+    ``GPU_I_ID``/``GPU_I_PROFILE``) add MIG devices and leave the GPU's own values
+    alone. Raises SourceError for unparsable text, a sample without a UUID, or text
+    without any DCGM GPU sample.
+    """
+    gpus: dict[str, dict[str, Any]] = {}
+    migs: dict[str, dict[str, MigDeviceFacts]] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if not sample.name.startswith("DCGM_FI_"):
+                    continue
+                labels = sample.labels
+                uuid = labels.get("UUID") or labels.get("uuid")
+                if not uuid:
+                    raise SourceError(f"DCGM sample {sample.name} has no UUID label")
+                gpu = gpus.get(uuid)
+                if gpu is None:
+                    index = labels.get("gpu", "")
+                    gpu = gpus[uuid] = {
+                        "uuid": uuid,
+                        "index": int(index) if index.isdigit() else len(gpus),
+                        "product": labels.get("modelName") or labels.get("DCGM_FI_DEV_NAME", ""),
+                        "node_name": _host(labels),
+                        "driver_version": labels.get("DCGM_FI_DRIVER_VERSION", ""),
+                        "cuda_version": _cuda_version(
+                            labels.get("DCGM_FI_CUDA_DRIVER_VERSION", "")
+                        ),
+                        "pci_bus_id": labels.get("pci_bus_id", ""),
+                        "serial": labels.get("DCGM_FI_DEV_SERIAL", ""),
+                    }
+                if labels.get("GPU_I_ID"):
+                    profile = labels.get("GPU_I_PROFILE", "")
+                    instance = labels["GPU_I_ID"]
+                    migs.setdefault(uuid, {})[instance] = MigDeviceFacts(
+                        index=int(instance) if instance.isdigit() else 0, profile=profile
+                    )
+                    continue
+                target = _GAUGES.get(sample.name)
+                if target is None or sample.value != sample.value:  # NaN: no reading
+                    continue
+                value = sample.value
+                gpu[target] = int(value) if target in _INTEGER_FIELDS else float(value)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise SourceError(f"DCGM metrics text is malformed: {exc}") from exc
+    if not gpus:
+        raise SourceError("DCGM metrics hold no GPU samples (no DCGM_FI_* metric with a UUID)")
+    facts = []
+    for uuid, values in gpus.items():
+        free = values.pop("_memory_free_mib", None)
+        if values.get("memory_total_mib") is None and free is not None:
+            used = values.get("memory_used_mib")
+            values["memory_total_mib"] = None if used is None else used + free
+        gpu = GpuFacts(**values)
+        if uuid in migs:
+            devices = tuple(sorted(migs[uuid].values(), key=lambda m: m.index))
+            gpu = replace(gpu, mig_mode="Enabled", mig_devices=devices)
+        facts.append(gpu)
+    return facts
+
+
+def metrics_url(url: str) -> str:
+    """An exporter's base URL or its /metrics URL -> the /metrics URL."""
+    url = url.rstrip("/")
+    return url if url.endswith("/metrics") else f"{url}/metrics"
+
+
+def scrape_dcgm(
+    url: str, timeout: float = DEFAULT_TIMEOUT_S, session: requests.Session | None = None
+) -> Snapshot:
+    """Fetch dcgm-exporter's /metrics over HTTP and return a ``gpu_metrics`` snapshot.
+
+    Any transport failure, a non-200 answer, an oversized body or unparsable text
+    raises SourceError naming the URL.
+    """
+    target = metrics_url(url)
+    http = session or requests.Session()
+    try:
+        response = http.get(target, timeout=timeout, stream=True)
+        try:
+            if response.status_code != 200:
+                raise SourceError(f"DCGM exporter {target} answered HTTP {response.status_code}")
+            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        finally:
+            response.close()
+    except requests.Timeout as exc:
+        raise SourceError(f"DCGM exporter {target} timed out after {timeout:g}s") from exc
+    except requests.RequestException as exc:
+        raise SourceError(f"DCGM exporter {target} unreachable: {exc}") from exc
+    finally:
+        if session is None:
+            http.close()
+    if len(body) > MAX_BYTES:
+        raise SourceError(f"DCGM exporter {target} sent more than {MAX_BYTES} bytes")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"DCGM exporter {target} sent text that is not UTF-8") from exc
+    try:
+        gpus = parse_dcgm_metrics(text)
+    except SourceError as exc:
+        raise SourceError(f"DCGM exporter {target}: {exc}") from exc
+    return Snapshot(source="dcgm", gpus=gpus, covers=frozenset({"gpu_metrics"}))
