@@ -105,7 +105,7 @@ def exporter():
     handler = type("Exporter", (_Exporter,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     handler.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield handler
