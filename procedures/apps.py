@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class ProceduresConfig(AppConfig):
     name = "procedures"
     verbose_name = _("Procedures")
+
+    def ready(self) -> None:
+        from portal.elements import ElementCode
+        from portal.registry import HomePanel, registry
+        from procedures import rules  # noqa: F401  (registers the policy rules)
+        from procedures import search  # noqa: F401  (search index provider)
+        from procedures.seed import seed_procedures
+        from procedures.selectors import home_panel
+
+        registry.add_nav_item(20, "procedures:list", _("Procedures"), "/procedures/")
+        registry.add_home_panel(
+            HomePanel(
+                key="procedures",
+                element=ElementCode.PROCEDURES,
+                template="procedures/_home_panel.html",
+                build=home_panel,
+                order=10,
+            )
+        )
+        registry.add_seeder(20, "procedures", seed_procedures)

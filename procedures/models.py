@@ -174,6 +174,11 @@ class Procedure(models.Model):
         return f"{major}.{self.open_minor}"
 
     @property
+    def open_status_label(self) -> str:
+        status = getattr(self, "open_status", None)
+        return VersionStatus(status).label if status else ""
+
+    @property
     def is_review_overdue(self) -> bool:
         return bool(
             self.review_due_at and not self.is_withdrawn and self.review_due_at < timezone.now()

@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from procedures import views
 
 app_name = "procedures"
-urlpatterns: list = []
+
+_version = "<slug:slug>/v<int:major>.<int:minor>/"
+
+urlpatterns = [
+    path("", views.procedure_list, name="list"),
+    path("new/", views.procedure_create, name="create"),
+    path("preview/", views.preview, name="preview"),
+    path("review-queue/", views.review_queue, name="review-queue"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("<slug:slug>/", views.procedure_detail, name="detail"),
+    path("<slug:slug>/history/", views.procedure_history, name="history"),
+    path("<slug:slug>/diff/", views.procedure_diff, name="diff"),
+    path("<slug:slug>/acknowledge/", views.procedure_acknowledge, name="acknowledge"),
+    path("<slug:slug>/withdraw/", views.procedure_withdraw, name="withdraw"),
+    path("<slug:slug>/new-version/", views.version_new, name="version-new"),
+    path(_version, views.version_detail, name="version"),
+    path(_version + "edit/", views.version_edit, name="version-edit"),
+    path(_version + "submit/", views.version_submit, name="version-submit"),
+    path(_version + "review/", views.version_review, name="version-review"),
+    path(_version + "withdraw/", views.version_withdraw, name="version-withdraw"),
+]

@@ -1,0 +1,508 @@
+"""Pages of the procedures app. Thin: read through selectors, write through services,
+show what the policy allows."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.errors import ConflictError
+from portal.markdown import render_markdown, validate_markdown
+from portal.policy import can, require
+from procedures import diffing, selectors, services, workflow
+from procedures.choices import OPEN_STATUSES, ReviewDecision, SignatureMeaning
+from procedures.forms import (
+    ProcedureCreateForm,
+    ProcedureFilterForm,
+    ReviewForm,
+    VersionContentForm,
+    VersionEditForm,
+    WithdrawForm,
+)
+from procedures.models import Category, Procedure, ProcedureVersion
+
+NUMBER_RE = re.compile(r"^(\d{1,6})\.(\d{1,6})$")
+
+
+def _read(request) -> None:
+    require(request.user, "portal.read")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _procedure(slug: str) -> Procedure:
+    try:
+        return selectors.procedure_for_page(slug)
+    except Procedure.DoesNotExist as exc:
+        raise Http404(_("No such procedure.")) from exc
+
+
+def _version(procedure: Procedure, major: int, minor: int) -> ProcedureVersion:
+    try:
+        return selectors.version_for_page(procedure, major, minor)
+    except ProcedureVersion.DoesNotExist as exc:
+        raise Http404(_("No such version.")) from exc
+
+
+@login_required
+@require_GET
+def procedure_list(request):
+    _read(request)
+    categories = list(Category.objects.all())
+    form = ProcedureFilterForm(request.GET or None, categories=categories)
+    filters = form.cleaned_data if form.is_valid() else {}
+    procedures = selectors.procedure_list(
+        category=filters.get("category", ""),
+        status=filters.get("status", ""),
+        element=filters.get("element", ""),
+        q=filters.get("q", ""),
+    )
+    page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "procedures/list.html",
+        {"page": page, "form": form, "may_create": can(request.user, "procedure.create")},
+    )
+
+
+@login_required
+def procedure_create(request):
+    require(request.user, "procedure.create")
+    form = ProcedureCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                procedure = services.procedure_create(
+                    actor=request.user,
+                    title=data["title"],
+                    slug=data["slug"],
+                    category=data["category"],
+                    elements=data["elements"],
+                    review_interval_days=data["review_interval_days"],
+                    required_approvals=data["required_approvals"],
+                    change_summary=data["change_summary"],
+                    body=data["body"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The procedure was created as a draft."))
+                version = procedure.versions.get()
+                return redirect(
+                    "procedures:version-edit", procedure.slug, version.major, version.minor
+                )
+        status = 400
+    return render(
+        request, "procedures/editor.html", {"form": form, "creating": True}, status=status
+    )
+
+
+@login_required
+@require_GET
+def procedure_detail(request, slug):
+    _read(request)
+    procedure = _procedure(slug)
+    versions = selectors.history_of(procedure)
+    current = next((v for v in versions if v.pk == procedure.current_version_id), None)
+    open_version = next((v for v in versions if v.status in OPEN_STATUSES), None)
+    return render(
+        request,
+        "procedures/detail.html",
+        {
+            "procedure": procedure,
+            "current": current,
+            "open_version": open_version,
+            "versions": versions,
+            "acks": selectors.acknowledgement_status(procedure, current),
+            "acknowledged": selectors.has_acknowledged(request.user, procedure, current),
+            "may_acknowledge": can(request.user, "procedure.acknowledge", procedure)
+            and current is not None
+            and not procedure.is_withdrawn,
+            "may_new_version": can(request.user, "version.create", procedure)
+            and open_version is None
+            and not procedure.is_withdrawn,
+            "may_withdraw": can(request.user, "procedure.withdraw", procedure)
+            and not procedure.is_withdrawn,
+        },
+    )
+
+
+@login_required
+@require_GET
+def procedure_history(request, slug):
+    _read(request)
+    procedure = _procedure(slug)
+    return render(
+        request,
+        "procedures/history.html",
+        {"procedure": procedure, "versions": selectors.history_of(procedure)},
+    )
+
+
+def _parse_number(value: str) -> tuple[int, int] | None:
+    match = NUMBER_RE.match(value or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@login_required
+@require_GET
+def procedure_diff(request, slug):
+    _read(request)
+    procedure = _procedure(slug)
+    versions = selectors.history_of(procedure)
+    if len(versions) < 2:
+        return render(
+            request,
+            "procedures/diff.html",
+            {"procedure": procedure, "versions": versions, "too_few": True},
+        )
+    by_number = {(v.major, v.minor): v for v in versions}
+    old_n = _parse_number(request.GET.get("from", "")) if "from" in request.GET else None
+    new_n = _parse_number(request.GET.get("to", "")) if "to" in request.GET else None
+    if ("from" in request.GET and old_n is None) or ("to" in request.GET and new_n is None):
+        return HttpResponseBadRequest(_("A version number looks like 1.0."))
+    old = by_number.get(old_n) if old_n else versions[1]
+    new = by_number.get(new_n) if new_n else versions[0]
+    if old is None or new is None:
+        raise Http404(_("No such version."))
+    mode = "unified" if request.GET.get("mode") == "unified" else "side"
+    old_text = f"# {old.title}\n\n{old.body}"
+    new_text = f"# {new.title}\n\n{new.body}"
+    context = {
+        "procedure": procedure,
+        "versions": versions,
+        "old": old,
+        "new": new,
+        "mode": mode,
+        "identical": old_text == new_text,
+    }
+    if mode == "unified":
+        context["lines"] = diffing.unified(
+            old_text, new_text, old_label=f"v{old.number}", new_label=f"v{new.number}"
+        )
+    else:
+        context["rows"] = diffing.side_by_side(old_text, new_text)
+    return render(request, "procedures/diff.html", context)
+
+
+@login_required
+@require_POST
+def procedure_acknowledge(request, slug):
+    procedure = get_object_or_404(Procedure, slug=slug)
+    services.procedure_acknowledge(actor=request.user, procedure=procedure)
+    if request.htmx:
+        procedure = _procedure(slug)
+        current = selectors.current_version_of(procedure)
+        return render(
+            request,
+            "procedures/_acknowledge.html",
+            {
+                "procedure": procedure,
+                "current": current,
+                "acknowledged": True,
+                "may_acknowledge": True,
+            },
+        )
+    messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("procedures:detail", slug)
+
+
+@login_required
+@require_POST
+def procedure_withdraw(request, slug):
+    procedure = get_object_or_404(Procedure, slug=slug)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(" ".join(m for ms in form.errors.values() for m in ms))
+    services.procedure_withdraw(
+        actor=request.user, procedure=procedure, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("The procedure was withdrawn."))
+    return redirect("procedures:detail", slug)
+
+
+@login_required
+def version_new(request, slug):
+    procedure = _procedure(slug)
+    require(request.user, "version.create", procedure)
+    current = selectors.current_version_of(procedure)
+    base = current or procedure.versions.order_by("-major", "-minor").first()
+    initial = {
+        "title": base.title if base else procedure.title,
+        "body": base.body if base else "",
+        "change_kind": "minor",
+    }
+    form = VersionContentForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                version = services.version_create(
+                    actor=request.user,
+                    procedure=procedure,
+                    title=data["title"],
+                    body=data["body"],
+                    change_kind=data["change_kind"],
+                    change_summary=data["change_summary"],
+                    effective_from=data["effective_from"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Draft %(number)s saved.") % {"number": version.number})
+                return redirect("procedures:version-edit", slug, version.major, version.minor)
+        status = 400
+    return render(
+        request,
+        "procedures/editor.html",
+        {"form": form, "procedure": procedure, "new_version": True},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def version_detail(request, slug, major, minor):
+    _read(request)
+    procedure = _procedure(slug)
+    version = _version(procedure, major, minor)
+    return render(request, "procedures/version.html", _version_context(request, version))
+
+
+def _version_context(request, version, review_form=None) -> dict:
+    user = request.user
+    status = version.status
+    reviews = list(version.reviews.all())
+    signatures = [
+        r
+        for r in reviews
+        if r.decision == ReviewDecision.APPROVE and r.content_sha256 == version.content_sha256
+    ]
+    counted = [r for r in signatures if r.meaning == SignatureMeaning.APPROVED]
+    signed_by_me = any(r.reviewer_id == user.pk for r in signatures)
+    return {
+        "procedure": version.procedure,
+        "version": version,
+        "reviews": reviews,
+        "signatures": signatures,
+        "signature_count": len(counted),
+        "may_edit": workflow.allowed("edit", status) and can(user, "version.edit", version),
+        "may_submit": workflow.allowed("submit", status) and can(user, "version.submit", version),
+        "may_review": workflow.allowed("approve", status)
+        and can(user, "version.review", version)
+        and not signed_by_me,
+        "may_withdraw": workflow.allowed("withdraw", status)
+        and can(user, "version.withdraw", version),
+        "is_author": version.author_id == user.pk,
+        "review_form": review_form
+        or ReviewForm(initial={"content_sha256": version.content_sha256}),
+    }
+
+
+@login_required
+def version_edit(request, slug, major, minor):
+    procedure = _procedure(slug)
+    version = _version(procedure, major, minor)
+    require(request.user, "version.edit", version)
+    if request.method != "POST":
+        if not version.is_editable:
+            return redirect("procedures:version", slug, major, minor)
+        form = VersionEditForm(
+            initial={
+                "title": version.title,
+                "body": version.body,
+                "change_kind": version.change_kind,
+                "change_summary": version.change_summary,
+                "effective_from": version.effective_from,
+                "revision": version.revision,
+            }
+        )
+        return render(
+            request,
+            "procedures/editor.html",
+            {"form": form, "version": version, "procedure": procedure},
+        )
+    form = VersionEditForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "procedures/editor.html",
+            {"form": form, "version": version, "procedure": procedure},
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        saved = services.version_update(
+            actor=request.user,
+            version=version,
+            revision=data["revision"],
+            title=data["title"],
+            body=data["body"],
+            change_summary=data["change_summary"],
+            change_kind=data["change_kind"],
+            effective_from=data["effective_from"],
+        )
+    except ConflictError as exc:
+        # Lose nothing: show their text next to the saved one, on the latest revision.
+        latest = ProcedureVersion.objects.get(pk=version.pk)
+        fresh = VersionEditForm(
+            initial={
+                "title": latest.title,
+                "body": latest.body,
+                "change_kind": latest.change_kind,
+                "change_summary": latest.change_summary,
+                "effective_from": latest.effective_from,
+                "revision": latest.revision,
+            }
+        )
+        return render(
+            request,
+            "procedures/editor.html",
+            {
+                "form": fresh,
+                "version": latest,
+                "procedure": procedure,
+                "conflict": str(exc),
+                "their_text": data["body"],
+                "their_title": data["title"],
+                "their_summary": data["change_summary"],
+                "conflict_rows": diffing.side_by_side(latest.body, data["body"]),
+            },
+            status=409,
+        )
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(
+            request,
+            "procedures/editor.html",
+            {"form": form, "version": version, "procedure": procedure},
+            status=400,
+        )
+    messages.success(request, _("Draft %(number)s saved.") % {"number": saved.number})
+    return redirect("procedures:version-edit", slug, saved.major, saved.minor)
+
+
+@login_required
+@require_POST
+def version_submit(request, slug, major, minor):
+    procedure = _procedure(slug)
+    version = _version(procedure, major, minor)
+    revision = request.POST.get("revision")
+    try:
+        revision = int(revision) if revision else None
+    except ValueError:
+        return HttpResponseBadRequest(_("The revision must be a number."))
+    try:
+        services.version_submit(actor=request.user, version=version, revision=revision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("procedures:version-edit", slug, major, minor)
+    messages.success(request, _("Submitted for review."))
+    return redirect("procedures:version", slug, major, minor)
+
+
+@login_required
+@require_POST
+def version_review(request, slug, major, minor):
+    procedure = _procedure(slug)
+    version = _version(procedure, major, minor)
+    require(request.user, "version.review", version)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "procedures/version.html",
+            _version_context(request, version, form),
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        if data["decision"] == ReviewDecision.APPROVE:
+            services.version_approve(
+                actor=request.user,
+                version=version,
+                content_sha256=data["content_sha256"],
+                meaning=data["meaning"] or SignatureMeaning.APPROVED,
+                comment=data["comment"],
+            )
+            done = _("Your signature is recorded.")
+        elif data["decision"] == ReviewDecision.REQUEST_CHANGES:
+            services.version_request_changes(
+                actor=request.user, version=version, comment=data["comment"]
+            )
+            done = _("Changes requested.")
+        else:
+            services.version_reject(actor=request.user, version=version, comment=data["comment"])
+            done = _("The version was rejected.")
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(
+            request,
+            "procedures/version.html",
+            _version_context(request, version, form),
+            status=400,
+        )
+    messages.success(request, done)
+    return redirect("procedures:version", slug, major, minor)
+
+
+@login_required
+@require_POST
+def version_withdraw(request, slug, major, minor):
+    procedure = _procedure(slug)
+    version = _version(procedure, major, minor)
+    services.version_withdraw(actor=request.user, version=version)
+    messages.success(request, _("The version was withdrawn."))
+    return redirect("procedures:detail", slug)
+
+
+@login_required
+@require_POST
+def preview(request):
+    """The editor's live preview: the same rendering readers will see."""
+    require(request.user, "portal.read")
+    body = request.POST.get("body", "")
+    try:
+        validate_markdown(body)
+    except ValidationError as exc:
+        return render(
+            request, "procedures/_preview.html", {"error": " ".join(exc.messages)}, status=400
+        )
+    return render(request, "procedures/_preview.html", {"html": render_markdown(body)})
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    _read(request)
+    page = Paginator(selectors.review_queue(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "procedures/review_queue.html",
+        {"page": page, "may_review": can(request.user, "version.review")},
+    )
+
+
+@login_required
+@require_GET
+def overdue(request):
+    _read(request)
+    page = Paginator(selectors.overdue_procedures(), 50).get_page(request.GET.get("page"))
+    return render(request, "procedures/overdue.html", {"page": page})
