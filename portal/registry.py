@@ -21,12 +21,19 @@ class HomePanel:
 
 @dataclass(frozen=True)
 class SearchProvider:
-    """``search(query, user, limit)`` returns a list of SearchHit."""
+    """One kind of record in the portal's search index (``portal.SearchEntry``).
+
+    ``documents(ids)`` yields ``portal.search.SearchDocument`` for the objects with
+    those primary keys (``ids=None``: every object of the kind); an id it yields
+    nothing for is dropped from the index. It must use a constant number of queries
+    per call. The app keeps the index current by calling
+    ``portal.search.search_refresh_on_commit(kind, ids)`` from its signal handlers.
+    """
 
     kind: str
     label: str
-    search: Callable
-    elements_of: Callable | None = None
+    documents: Callable
+    order: int = 100
 
 
 @dataclass
@@ -55,6 +62,9 @@ class Registry:
 
     def add_notification_kind(self, key: str, label: str) -> None:
         self.notification_kinds[key] = label
+
+    def search_kinds(self) -> list[SearchProvider]:
+        return sorted(self.search_providers.values(), key=lambda p: (p.order, p.kind))
 
     def add_nav_item(self, order: int, url_name: str, label: str, match_prefix: str) -> None:
         if any(item[1] == url_name for item in self.nav_items):

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import views
+from portal.search import views as search_views
 
 handler403 = "portal.views.permission_denied"
 
@@ -11,11 +12,13 @@ api_v1 = [
     path("", include("procedures.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("inventory.api.urls")),
+    path("search/", search_views.SearchAPIView.as_view(), name="api-search"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("search/", search_views.search_page, name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),

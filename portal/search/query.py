@@ -1,0 +1,275 @@
+"""Answering a query: PostgreSQL full-text search where available, a folded-text
+match elsewhere. Both return the same :class:`SearchPage`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    FloatField,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from portal.elements import ELEMENT_ORDER, ElementCode
+from portal.registry import registry
+from portal.search.models import SearchEntry, fold
+
+ELEMENTS = frozenset(ELEMENT_ORDER)
+
+PAGE_SIZE = 20
+MAX_QUERY = 200
+# Unlikely in real text; turned into <mark> only after the text is escaped.
+_START, _STOP = "\u27e6", "\u27e7"
+_HEADLINE_TITLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
+_HEADLINE_BODY = (
+    f'MaxFragments=2, MaxWords=28, MinWords=12, FragmentDelimiter=" … ", '
+    f"StartSel={_START}, StopSel={_STOP}"
+)
+_TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class SearchHit:
+    kind: str
+    object_id: str
+    url: str
+    title: SafeString
+    snippet: SafeString
+    elements: list[str]
+    status: str
+    updated_at: object
+    rank: float = 0.0
+
+    @property
+    def kind_label(self) -> str:
+        provider = registry.search_providers.get(self.kind)
+        return str(provider.label) if provider else self.kind
+
+    @property
+    def element_items(self) -> list[tuple[str, str]]:
+        return [(code, ElementCode(code).label) for code in self.elements if code in ELEMENTS]
+
+
+@dataclass
+class SearchPage:
+    query: str
+    hits: list[SearchHit]
+    page: Page | None
+    total: int
+    kind_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Terms:
+    include: list[str]
+    exclude: list[str]
+
+
+def parse_terms(query: str) -> Terms:
+    """The websearch syntax a SQLite user can expect too: words, "quoted phrases",
+    -excluded. ``or`` is ignored there (every term must match)."""
+    include, exclude = [], []
+    for m in _TERM.finditer(query):
+        negated = bool(m.group(1) or m.group(3))
+        text = fold(m.group(2) or m.group(4) or "").strip()
+        if not text or text == "or":
+            continue
+        if m.group(4):
+            text = text.strip(".,;:!?()[]{}'\"")
+            if not text or text == "-":
+                continue
+        (exclude if negated else include).append(text)
+    return Terms(include, exclude)
+
+
+def _mark(text: str) -> SafeString:
+    # Escaped first, then only our own markers become tags.
+    return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def _filtered(kind: str, element: str):
+    entries = SearchEntry.objects.all()
+    if kind:
+        entries = entries.filter(kind=kind)
+    if element:
+        entries = entries.filter(elements__contains=f"|{element}|")
+    return entries
+
+
+def _kind_counts(entries) -> dict[str, int]:
+    rows = entries.order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n")
+    return dict(rows)
+
+
+def search(
+    query: str, *, kind: str = "", element: str = "", page: int | str = 1, per_page: int = PAGE_SIZE
+) -> SearchPage:
+    query = (query or "").replace("\x00", "").strip()[:MAX_QUERY]
+    if not query:
+        return SearchPage(query="", hits=[], page=None, total=0)
+    if connection.vendor == "postgresql":
+        return _search_postgres(query, kind, element, page, per_page)
+    return _search_folded(query, kind, element, page, per_page)
+
+
+# --- PostgreSQL -------------------------------------------------------------------
+
+
+def _tsquery(query: str) -> tuple[str, list[str]]:
+    """English and Russian readings of the query, plus, for plain words, a prefix
+    match on the last word so results appear while the word is still being typed."""
+    sql = "(websearch_to_tsquery('english', %s) || websearch_to_tsquery('russian', %s))"
+    params = [query, query]
+    if not re.search(r'["\-]|\bor\b', query, re.IGNORECASE):
+        words = _WORD.findall(query.lower())
+        if words:
+            prefix = " & ".join([*words[:-1], f"{words[-1]}:*"])
+            sql = f"({sql} || to_tsquery('simple', %s))"
+            params.append(prefix)
+    return sql, params
+
+
+def _search_postgres(query, kind, element, page_number, per_page) -> SearchPage:
+    tsq, params = _tsquery(query)
+    # The SQL text is fixed by this module; the user's words travel only as parameters.
+    matches = RawSQL(f"search_vector @@ {tsq}", params, output_field=BooleanField())  # noqa: S611
+    rank = RawSQL(f"ts_rank_cd(search_vector, {tsq}, 32)", params, output_field=FloatField())  # noqa: S611
+    kind_counts = _kind_counts(_filtered("", element).filter(matches))
+    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
+    ranked = (
+        _filtered(kind, element)
+        .filter(matches)
+        .annotate(rank=rank)
+        .defer("body", "body_folded", "title_folded")
+        .order_by("-rank", "-updated_at", "-id")
+    )
+    paginator = Paginator(ranked, per_page)
+    paginator.count = total  # known from the facet query: no second COUNT(*)
+    page = paginator.get_page(page_number)
+    rows = list(page.object_list)
+    headlines = _headlines(tsq, params, [r.pk for r in rows])
+    hits = [
+        SearchHit(
+            kind=r.kind,
+            object_id=r.object_id,
+            url=r.url,
+            title=_mark(headlines.get(r.pk, (r.title, ""))[0]),
+            snippet=_mark(headlines.get(r.pk, ("", ""))[1]),
+            elements=r.element_codes,
+            status=r.status,
+            updated_at=r.updated_at,
+            rank=r.rank,
+        )
+        for r in rows
+    ]
+    return SearchPage(query=query, hits=hits, page=page, total=total, kind_counts=kind_counts)
+
+
+def _headlines(tsq: str, params: list[str], ids: list[int]) -> dict[int, tuple[str, str]]:
+    """ts_headline is costly, so only for the page shown."""
+    if not ids:
+        return {}
+    # Fixed SQL text; the words are parameters.
+    headline = "ts_headline('russian', title, q, %s), ts_headline('russian', body, q, %s)"
+    source = f"portal_searchentry, (SELECT {tsq} AS q) AS tq"
+    sql = " ".join(["SELECT id,", headline, "FROM", source, "WHERE id = ANY(%s)"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_HEADLINE_TITLE, _HEADLINE_BODY, *params, ids])
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+# --- SQLite and others ------------------------------------------------------------
+
+
+def _search_folded(query, kind, element, page_number, per_page) -> SearchPage:
+    terms = parse_terms(query)
+    if not terms.include:
+        return SearchPage(query=query, hits=[], page=None, total=0)
+    matched = Q()
+    for term in terms.include:
+        matched &= Q(title_folded__contains=term) | Q(body_folded__contains=term)
+    unwanted = Q()
+    for term in terms.exclude:
+        unwanted |= Q(title_folded__contains=term) | Q(body_folded__contains=term)
+
+    def narrow(entries):
+        entries = entries.filter(matched)
+        return entries.exclude(unwanted) if terms.exclude else entries
+
+    kind_counts = _kind_counts(narrow(_filtered("", element)))
+    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
+    title_score = sum(
+        (
+            Case(When(title_folded__contains=t, then=Value(1)), default=Value(0))
+            for t in terms.include
+        ),
+        Value(0),
+    )
+    ranked = (
+        narrow(_filtered(kind, element))
+        .annotate(rank=ExpressionWrapper(title_score, output_field=IntegerField()))
+        .order_by("-rank", "-updated_at", "-id")
+    )
+    paginator = Paginator(ranked, per_page)
+    paginator.count = total
+    page = paginator.get_page(page_number)
+    hits = [
+        SearchHit(
+            kind=r.kind,
+            object_id=r.object_id,
+            url=r.url,
+            title=_mark(_highlight(r.title, r.title_folded, terms.include)),
+            snippet=_mark(_snippet(r.body, r.body_folded, terms.include)),
+            elements=r.element_codes,
+            status=r.status,
+            updated_at=r.updated_at,
+            rank=float(r.rank),
+        )
+        for r in page.object_list
+    ]
+    return SearchPage(query=query, hits=hits, page=page, total=total, kind_counts=kind_counts)
+
+
+def _highlight(text: str, folded: str, terms: list[str]) -> str:
+    if len(folded) != len(text):  # a rare letter changed length when folded
+        text = folded
+    spans = []
+    for term in terms:
+        start = folded.find(term)
+        while start != -1:
+            spans.append((start, start + len(term)))
+            start = folded.find(term, start + len(term))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out += [text[pos:start], _START, text[start:end], _STOP]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _snippet(body: str, folded: str, terms: list[str], width: int = 220) -> str:
+    if len(folded) != len(body):
+        body = folded
+    first = min((i for i in (folded.find(t) for t in terms) if i != -1), default=0)
+    start = max(0, first - width // 3)
+    end = min(len(body), start + width)
+    prefix = "… " if start else ""
+    suffix = " …" if end < len(body) else ""
+    piece = _highlight(body[start:end], folded[start:end], terms)
+    return prefix + " ".join(piece.split()) + suffix

@@ -1,0 +1,101 @@
+"""Full-text search on PostgreSQL: stored vectors with English and Russian stems,
+ranking, highlighted snippets computed for the page shown."""
+
+import pytest
+from django.db import connection
+
+from portal.search.query import search
+from tests.portal.publishing import publish
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture
+def corpus(alice, bob, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        title = publish(
+            alice,
+            bob,
+            title="Checkpoint retention",
+            slug="retention",
+            body="How long model files are kept.",
+        )
+        body = publish(
+            alice,
+            bob,
+            title="Storage housekeeping",
+            slug="housekeeping",
+            body="Old checkpoints are removed after ninety days. Checkpoints of released "
+            "models are kept.",
+        )
+        russian = publish(
+            alice,
+            bob,
+            title="Регламент доступа к кластеру",
+            slug="access",
+            body="Доступ к GPU-узлам выдаётся по заявке. Заявки рассматривает дежурный "
+            "инженер. Нельзя вставлять `<script>` в описание заявки.",
+        )
+    return {"title": title, "body": body, "russian": russian}
+
+
+def test_the_index_has_a_gin_index_on_a_stored_vector():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'portal_searchentry' "
+            "AND indexname = 'portal_searchentry_vector_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin (search_vector)" in definition.lower()
+
+
+def test_a_title_match_ranks_above_a_body_match(corpus):
+    hits = search("checkpoint").hits
+    assert [h.object_id for h in hits] == [str(corpus["title"].pk), str(corpus["body"].pk)]
+    assert hits[0].rank > hits[1].rank
+
+
+def test_english_words_are_found_by_their_stem(corpus):
+    assert [h.object_id for h in search("removing checkpoints").hits] == [str(corpus["body"].pk)]
+
+
+def test_russian_words_are_found_in_other_forms(corpus):
+    # "заявкам" and "регламенты" appear nowhere literally: only their stems match.
+    for query in ["заявкам", "регламенты", "Кластера"]:
+        assert [h.object_id for h in search(query).hits] == [str(corpus["russian"].pk)], query
+
+
+def test_websearch_syntax_phrases_and_exclusions(corpus):
+    assert search('"released models"').total == 1
+    assert search("checkpoint -housekeeping").total == 1
+    assert search("retention or заявка").total == 2
+
+
+def test_results_appear_while_a_word_is_typed(corpus):
+    assert search("checkpo").hits[0].object_id == str(corpus["title"].pk)
+    assert search("дежурн").total == 1
+
+
+def test_snippets_highlight_matches_and_escape_the_text(corpus):
+    hit = search("заявкам").hits[0]
+    assert "<mark>заявке</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<mark>" not in hit.title
+
+
+def test_the_page_costs_the_same_queries_at_any_page(client_for, carol, alice, bob):
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.search import search_reindex_all
+
+    for i in range(25):
+        publish(alice, bob, title=f"Runbook {i}", slug=f"runbook-{i}", body="Runbook text.")
+    search_reindex_all()
+    client = client_for(carol)
+    counts = []
+    for page in (1, 2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/search/", {"q": "runbook", "page": page})
+        assert response.status_code == 200 and b"<mark>Runbook</mark>" in response.content
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
