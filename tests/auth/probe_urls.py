@@ -1,0 +1,28 @@
+"""The portal's URLs plus one API endpoint, so the API's authentication can be tested
+before the apps publish their own endpoints."""
+
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.policy import require, roles_of
+from portal.urls import handler403  # noqa: F401
+from portal.urls import urlpatterns as portal_urlpatterns
+
+
+class ProbeView(APIView):
+    """Reading needs portal.read (the default permission); POST needs portal.admin."""
+
+    write_action = "portal.admin"
+
+    def get(self, request):
+        return Response(
+            {"username": request.user.get_username(), "roles": sorted(roles_of(request.user))}
+        )
+
+    def post(self, request):
+        require(request.user, "portal.admin")
+        return Response({"ok": True})
+
+
+urlpatterns = [path("api/v1/probe/", ProbeView.as_view(), name="probe"), *portal_urlpatterns]
