@@ -5,3 +5,32 @@ from django.utils.translation import gettext_lazy as _
 class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("Knowledge")
+
+    def ready(self) -> None:
+        from knowledge import rules  # noqa: F401  (registers the policy rules)
+        from knowledge.selectors.adr import knowledge_panel
+        from knowledge.selectors.raci import people_panel
+        from knowledge.starter import seed_knowledge
+        from portal.elements import ElementCode
+        from portal.registry import HomePanel, registry
+
+        registry.add_nav_item(30, "knowledge:index", _("Knowledge"), "/knowledge/")
+        registry.add_home_panel(
+            HomePanel(
+                key="knowledge",
+                element=ElementCode.KNOWLEDGE,
+                template="knowledge/_home_knowledge.html",
+                build=knowledge_panel,
+                order=10,
+            )
+        )
+        registry.add_home_panel(
+            HomePanel(
+                key="people",
+                element=ElementCode.PEOPLE,
+                template="knowledge/_home_people.html",
+                build=people_panel,
+                order=10,
+            )
+        )
+        registry.add_seeder(30, "knowledge", seed_knowledge)

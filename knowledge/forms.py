@@ -1,0 +1,152 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from knowledge.choices import LinkKind, Phase, StepKind
+from knowledge.models import Adr, Track, TrackStep
+from knowledge.models.adr import SECTION_FIELDS
+from portal.elements import ElementCode
+from procedures.models import Procedure
+
+
+def _names(value: str) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+class AdrForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    decision_makers = forms.CharField(
+        label=_("Decision makers"), required=False, help_text=_("Names, separated by commas.")
+    )
+    consulted = forms.CharField(label=_("Consulted"), required=False)
+    informed = forms.CharField(label=_("Informed"), required=False)
+    elements = forms.MultipleChoiceField(
+        label=_("IS elements"),
+        choices=ElementCode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    procedures = forms.ModelMultipleChoiceField(
+        label=_("Procedures"), queryset=Procedure.objects.order_by("title"), required=False
+    )
+    context = forms.CharField(
+        label=_("Context and problem statement"), widget=forms.Textarea, required=False
+    )
+    drivers = forms.CharField(label=_("Decision drivers"), widget=forms.Textarea, required=False)
+    options = forms.CharField(label=_("Considered options"), widget=forms.Textarea, required=False)
+    outcome = forms.CharField(label=_("Decision outcome"), widget=forms.Textarea, required=False)
+    consequences = forms.CharField(label=_("Consequences"), widget=forms.Textarea, required=False)
+    confirmation = forms.CharField(label=_("Confirmation"), widget=forms.Textarea, required=False)
+    pros_cons = forms.CharField(
+        label=_("Pros and cons of the options"), widget=forms.Textarea, required=False
+    )
+    more_info = forms.CharField(label=_("More information"), widget=forms.Textarea, required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def initial_for(cls, adr: Adr | None) -> dict:
+        if adr is None:
+            return {"date": timezone.localdate()}
+        data = {
+            "title": adr.title,
+            "date": adr.date,
+            "decision_makers": ", ".join(adr.decision_makers),
+            "consulted": ", ".join(adr.consulted),
+            "informed": ", ".join(adr.informed),
+            "elements": [e.code for e in adr.elements.all()],
+            "tags": ", ".join(t.name for t in adr.tags.all()),
+            "procedures": list(adr.procedures.all()),
+            "revision": adr.revision,
+        }
+        data.update(adr.sections())
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {
+            "title": data["title"],
+            "date": data["date"],
+            "decision_makers": _names(data["decision_makers"]),
+            "consulted": _names(data["consulted"]),
+            "informed": _names(data["informed"]),
+            "elements": data["elements"],
+            "tags": _names(data["tags"]),
+            "procedures": list(data["procedures"]),
+        }
+        kwargs.update({name: data[name] for name in SECTION_FIELDS})
+        return kwargs
+
+
+class StatusNoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class SupersedeForm(forms.Form):
+    old = forms.ModelChoiceField(
+        label=_("Record this one supersedes"), queryset=Adr.objects.order_by("-number")
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class LinkForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Link"),
+        choices=[
+            (LinkKind.AMENDS, LinkKind.AMENDS.label),
+            (LinkKind.RELATES_TO, LinkKind.RELATES_TO.label),
+        ],
+    )
+    target = forms.ModelChoiceField(label=_("Record"), queryset=Adr.objects.order_by("-number"))
+
+
+class EnrolForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+    )
+    track = forms.ModelChoiceField(label=_("Track"), queryset=Track.objects.select_related("role"))
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    buddy = forms.ModelChoiceField(
+        label=_("Buddy"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+    )
+
+
+class TrackStepForm(forms.ModelForm):
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=StepKind.choices)
+
+    class Meta:
+        model = TrackStep
+        fields = [
+            "phase",
+            "kind",
+            "title",
+            "title_ru",
+            "description",
+            "procedure",
+            "adr",
+            "url",
+            "access_group",
+            "order",
+            "depends_on",
+        ]
+
+    def __init__(self, *args, track: Track, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.track = track
+        self.fields["depends_on"].queryset = track.steps.exclude(pk=self.instance.pk or 0)
+        self.fields["depends_on"].required = False
+        self.fields["procedure"].queryset = Procedure.objects.order_by("title")
+        self.fields["adr"].queryset = Adr.objects.order_by("-number")
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        depends_on = list(data.pop("depends_on", []) or [])
+        return {"depends_on": depends_on, **data}

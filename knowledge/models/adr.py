@@ -1,0 +1,222 @@
+"""Architecture decision records, their links and their history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from knowledge.choices import REVERSE_LABELS, AdrStatus, LinkKind
+
+# The Markdown sections of a record, in the order MADR 4 writes them.
+SECTION_FIELDS = (
+    "context",
+    "drivers",
+    "options",
+    "outcome",
+    "consequences",
+    "confirmation",
+    "pros_cons",
+    "more_info",
+)
+
+
+class AdrCounter(models.Model):
+    """One row per sequence, locked with SELECT … FOR UPDATE while a number is taken,
+    so that concurrent creations get consecutive numbers and no gaps."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AdrQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("created_by").prefetch_related("elements", "tags")
+
+    def for_page(self):
+        return self.select_related("created_by").prefetch_related(
+            "elements",
+            "tags",
+            "procedures",
+            models.Prefetch("links_out", queryset=AdrLink.objects.select_related("target")),
+            models.Prefetch("links_in", queryset=AdrLink.objects.select_related("source")),
+        )
+
+
+class Adr(models.Model):
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AdrStatus.choices,
+        default=AdrStatus.PROPOSED,
+        db_index=True,
+    )
+    date = models.DateField(_("date"))
+    decision_makers = models.JSONField(_("decision makers"), default=list, blank=True)
+    consulted = models.JSONField(_("consulted"), default=list, blank=True)
+    informed = models.JSONField(_("informed"), default=list, blank=True)
+    elements = models.ManyToManyField(
+        "portal.Element", blank=True, related_name="adrs", verbose_name=_("IS elements")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="adrs", verbose_name=_("tags"))
+    procedures = models.ManyToManyField(
+        "procedures.Procedure", blank=True, related_name="adrs", verbose_name=_("procedures")
+    )
+    context = models.TextField(_("context and problem statement"), blank=True)
+    drivers = models.TextField(_("decision drivers"), blank=True)
+    options = models.TextField(_("considered options"), blank=True)
+    outcome = models.TextField(_("decision outcome"), blank=True)
+    consequences = models.TextField(_("consequences"), blank=True)
+    confirmation = models.TextField(_("confirmation"), blank=True)
+    pros_cons = models.TextField(_("pros and cons of the options"), blank=True)
+    more_info = models.TextField(_("more information"), blank=True)
+    # Optimistic locking: an edit names the revision it started from.
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_adrs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AdrQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("architecture decision record")
+        verbose_name_plural = _("architecture decision records")
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=0), name="adr_number_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("knowledge:adr-detail", args=[self.number])
+
+    @property
+    def code(self) -> str:
+        return f"ADR-{self.number:04d}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.number:04d}-{self.slug or 'adr'}.md"
+
+    def sections(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in SECTION_FIELDS}
+
+
+class AdrLink(models.Model):
+    source = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source__number", "kind", "target__number"]
+        verbose_name = _("decision link")
+        verbose_name_plural = _("decision links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="adr_link_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="adr_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} {self.kind} {self.target.code}"
+
+    @property
+    def label(self):
+        return LinkKind(self.kind).label
+
+    @property
+    def reverse_label(self):
+        return REVERSE_LABELS[LinkKind(self.kind)]
+
+
+class AdrRevision(models.Model):
+    """The content of a record as it was after an edit; diffs compare two of these."""
+
+    adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    content = models.TextField()
+
+    class Meta:
+        ordering = ["adr", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["adr", "number"], name="adr_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adr.code} r{self.number}"
+
+
+class AdrStatusChange(models.Model):
+    adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=AdrStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=AdrStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["adr", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.adr.code}: {self.from_status} → {self.to_status}"
+
+
+class AdrSubject(models.Model):
+    """What a decision is about, beyond procedures: the hook through which records
+    point at inventory software components (or anything else) without this app
+    importing the inventory."""
+
+    adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="subjects")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adr", "content_type", "object_id"], name="adr_subject_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="adr_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.adr.code} → {self.content_type.model}:{self.object_id}"

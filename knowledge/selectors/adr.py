@@ -1,0 +1,222 @@
+"""Reads of decision records: the log, one record's page, the graph, export."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from knowledge.adr_format import ExportAdr, ExportLink, render_madr, render_nygard
+from knowledge.choices import AdrStatus, LinkKind
+from knowledge.models import Adr, AdrLink, AdrRevision, AdrStatusChange
+from knowledge.selectors.onboarding import enrolments_of, progress_of
+
+# Phrases written into files; files are English whatever the reader's language.
+FILE_PHRASES = {
+    LinkKind.SUPERSEDES: ("Supersedes", "Superseded by", "supersedes", "superseded-by"),
+    LinkKind.AMENDS: ("Amends", "Amended by", "amends", "amended-by"),
+    LinkKind.RELATES_TO: ("Relates to", "Relates to", "relates-to", "relates-to"),
+}
+
+
+def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "") -> QuerySet[Adr]:
+    qs = Adr.objects.for_list()
+    if status:
+        qs = qs.filter(status=status)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if element:
+        qs = qs.filter(elements__code=element)
+    if q:
+        query = Q(title__icontains=q)
+        if q.upper().startswith("ADR-") and q[4:].isdigit():
+            query |= Q(number=int(q[4:]))
+        elif q.isdigit():
+            query |= Q(number=int(q))
+        qs = qs.filter(query)
+    return qs.distinct().order_by("-number")
+
+
+@dataclass
+class LinkView:
+    label: str
+    other: Adr
+    link: AdrLink
+    outgoing: bool
+
+
+def links_of(adr: Adr) -> list[LinkView]:
+    """Both directions, each with the label that reads right from this record.
+    Needs ``Adr.objects.for_page()``."""
+    views = [LinkView(link.label, link.target, link, True) for link in adr.links_out.all()]
+    views += [LinkView(link.reverse_label, link.source, link, False) for link in adr.links_in.all()]
+    return sorted(views, key=lambda v: (str(v.label), v.other.number))
+
+
+def history_of(adr: Adr) -> tuple[list[AdrStatusChange], list[AdrRevision]]:
+    changes = list(AdrStatusChange.objects.filter(adr=adr).select_related("actor"))
+    revisions = list(AdrRevision.objects.filter(adr=adr).select_related("author").defer("content"))
+    return changes, revisions
+
+
+def revision_diff(adr: Adr, a: int, b: int) -> list[tuple[str, str]]:
+    texts = dict(
+        AdrRevision.objects.filter(adr=adr, number__in=[a, b]).values_list("number", "content")
+    )
+    if a not in texts or b not in texts:
+        raise AdrRevision.DoesNotExist
+    lines = []
+    for line in difflib.unified_diff(
+        texts[a].splitlines(), texts[b].splitlines(), f"r{a}", f"r{b}", lineterm="", n=3
+    ):
+        kind = "add" if line.startswith("+") else "del" if line.startswith("-") else ""
+        if line.startswith(("+++", "---")):
+            kind = ""
+        lines.append((kind, line))
+    return lines
+
+
+def timeline(adrs: list[Adr]) -> list[tuple[int, list[Adr]]]:
+    by_year: dict[int, list[Adr]] = {}
+    for adr in sorted(adrs, key=lambda a: (a.date, a.number), reverse=True):
+        by_year.setdefault(adr.date.year, []).append(adr)
+    return list(by_year.items())
+
+
+@dataclass
+class GraphNode:
+    adr: Adr
+    x: int
+    y: int
+
+
+@dataclass
+class GraphEdge:
+    kind: str
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+
+NODE_W, NODE_H, GAP_X, GAP_Y = 220, 44, 80, 20
+
+
+def link_graph() -> dict:
+    """Supersede and amend links laid out in columns: a record stands one column to
+    the right of the newest record it replaces or amends."""
+    links = list(
+        AdrLink.objects.filter(kind__in=[LinkKind.SUPERSEDES, LinkKind.AMENDS]).select_related(
+            "source", "target"
+        )
+    )
+    nodes: dict[int, Adr] = {}
+    outgoing: dict[int, list[int]] = {}
+    for link in links:
+        nodes[link.source_id] = link.source
+        nodes[link.target_id] = link.target
+        outgoing.setdefault(link.source_id, []).append(link.target_id)
+    level: dict[int, int] = {}
+
+    def depth(pk: int, seen: frozenset = frozenset()) -> int:
+        if pk in level:
+            return level[pk]
+        if pk in seen:
+            return 0
+        targets = outgoing.get(pk, [])
+        value = 1 + max((depth(t, seen | {pk}) for t in targets), default=-1)
+        level[pk] = value
+        return value
+
+    columns: dict[int, list[Adr]] = {}
+    for pk in sorted(nodes, key=lambda k: nodes[k].number):
+        columns.setdefault(depth(pk), []).append(nodes[pk])
+    placed: dict[int, GraphNode] = {}
+    for col, adrs in columns.items():
+        for row, adr in enumerate(adrs):
+            placed[adr.pk] = GraphNode(
+                adr, 10 + col * (NODE_W + GAP_X), 10 + row * (NODE_H + GAP_Y)
+            )
+    edges = [
+        GraphEdge(
+            link.kind,
+            placed[link.source_id].x,
+            placed[link.source_id].y + NODE_H // 2,
+            placed[link.target_id].x + NODE_W,
+            placed[link.target_id].y + NODE_H // 2,
+        )
+        for link in links
+    ]
+    width = 20 + (max(columns, default=0) + 1) * (NODE_W + GAP_X)
+    height = 20 + max((len(c) for c in columns.values()), default=0) * (NODE_H + GAP_Y)
+    return {
+        "nodes": list(placed.values()),
+        "edges": edges,
+        "width": width,
+        "height": height,
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+    }
+
+
+def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:
+    """File name → Markdown text for each record, MADR 4 or Nygard."""
+    rows = list(adrs.for_page().prefetch_related("subjects"))
+    render = render_nygard if fmt == "nygard" else render_madr
+    files = {}
+    for adr in rows:
+        links = []
+        for link in sorted(adr.links_out.all(), key=lambda k: (k.kind, k.target.number)):
+            phrase, _rev, key, _rkey = FILE_PHRASES[LinkKind(link.kind)]
+            links.append(
+                ExportLink(
+                    phrase, key, link.target.number, link.target.title, link.target.file_name
+                )
+            )
+        for link in sorted(adr.links_in.all(), key=lambda k: (k.kind, k.source.number)):
+            _fwd, phrase, _key, key = FILE_PHRASES[LinkKind(link.kind)]
+            links.append(
+                ExportLink(
+                    phrase, key, link.source.number, link.source.title, link.source.file_name
+                )
+            )
+        data = ExportAdr(
+            number=adr.number,
+            title=adr.title,
+            file_name=adr.file_name,
+            status=adr.status,
+            date=adr.date,
+            decision_makers=list(adr.decision_makers),
+            consulted=list(adr.consulted),
+            informed=list(adr.informed),
+            tags=sorted(t.name for t in adr.tags.all()),
+            elements=sorted(e.code for e in adr.elements.all()),
+            sections=adr.sections(),
+            links=links,
+        )
+        files[adr.file_name] = render(data)
+    return files
+
+
+def knowledge_panel(request) -> dict:
+    proposed = list(Adr.objects.filter(status=AdrStatus.PROPOSED).order_by("-number")[:5])
+    recent = list(Adr.objects.filter(status=AdrStatus.ACCEPTED).order_by("-date", "-number")[:5])
+    counts = {
+        row["status"]: row["n"]
+        for row in Adr.objects.values("status").annotate(n=Count("id")).order_by()
+    }
+    progress = (
+        progress_of(enrolments_of(request.user), timezone.now())
+        if request.user.is_authenticated
+        else []
+    )
+    return {
+        "proposed": proposed,
+        "recent": recent,
+        "proposed_count": counts.get(AdrStatus.PROPOSED, 0),
+        "accepted_count": counts.get(AdrStatus.ACCEPTED, 0),
+        "total": sum(counts.values()),
+        "progress": progress,
+    }

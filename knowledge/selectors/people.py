@@ -1,0 +1,94 @@
+"""Who is in which group: Django groups (Keycloak realm roles are synced to them)
+plus, when single sign-on records them, the Keycloak groups of the last sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from importlib import import_module
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+
+
+def keycloak_groups_function() -> Callable | None:
+    for module_name in ("portal.auth", "portal.auth.services"):
+        try:
+            module = import_module(module_name)
+        except ImportError:
+            continue
+        func = getattr(module, "keycloak_groups_of", None)
+        if callable(func):
+            return func
+    return None
+
+
+def _identity_relation() -> str | None:
+    User = get_user_model()
+    try:
+        field = User._meta.get_field("oidc_identity")
+    except FieldDoesNotExist:
+        return None
+    return "oidc_identity" if field.one_to_one else None
+
+
+def normalise_group(name: str) -> str:
+    """Keycloak writes group paths ("/ml/engineers"); a Django group may carry the
+    path or the bare path without the leading slash: both mean the same group."""
+    return name.strip().lstrip("/")
+
+
+def groups_of_users(user_ids: Iterable[int]) -> dict[int, set[str]]:
+    """user id → normalised group names, in two queries however many people."""
+    User = get_user_model()
+    ids = list(set(user_ids))
+    result: dict[int, set[str]] = {pk: set() for pk in ids}
+    if not ids:
+        return result
+    through = User.groups.through
+    for user_id, name in through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "group__name"
+    ):
+        result[user_id].add(normalise_group(name))
+    func = keycloak_groups_function()
+    if func is not None:
+        users = User.objects.filter(pk__in=ids)
+        relation = _identity_relation()
+        if relation:
+            users = users.select_related(relation)
+        for user in users:
+            result[user.pk].update(normalise_group(g) for g in func(user) or [])
+    return result
+
+
+def members_of_groups(names: Iterable[str]) -> dict[str, list]:
+    """normalised group name → active users in it (Django group or Keycloak group)."""
+    User = get_user_model()
+    wanted = {normalise_group(n) for n in names if n and n.strip()}
+    result: dict[str, list] = {name: [] for name in wanted}
+    if not wanted:
+        return result
+    variants = wanted | {"/" + n for n in wanted}
+    users = {}
+    through = User.groups.through
+    rows = through.objects.filter(group__name__in=variants, user__is_active=True).select_related(
+        "user", "group"
+    )
+    for row in rows:
+        name = normalise_group(row.group.name)
+        result[name].append(row.user)
+        users[row.user.pk] = row.user
+    func = keycloak_groups_function()
+    if func is not None:
+        candidates = User.objects.filter(is_active=True)
+        relation = _identity_relation()
+        if relation:
+            candidates = candidates.select_related(relation).filter(
+                **{f"{relation}__isnull": False}
+            )
+        for user in candidates:
+            for group in {normalise_group(g) for g in func(user) or []} & wanted:
+                if all(u.pk != user.pk for u in result[group]):
+                    result[group].append(user)
+    for members in result.values():
+        members.sort(key=lambda u: u.get_username())
+    return result

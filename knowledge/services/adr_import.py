@@ -1,0 +1,298 @@
+"""Docs-as-code: a folder (or an upload) of ADR Markdown files into records.
+
+Every file is read first; a file that cannot be read, or links to a record that
+exists nowhere, is reported with its name and line and left out, and the rest are
+written in one transaction. Importing the same files again changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from knowledge.adr_format import AdrFormatError, ParsedAdr, parse_adr
+from knowledge.choices import LinkKind
+from knowledge.models import Adr, AdrLink, AdrStatusChange
+from knowledge.models.adr import SECTION_FIELDS
+from knowledge.services.adr import (
+    _elements,
+    _reserve_number,
+    _revise,
+    _snapshot,
+    _tags,
+    _user_or_none,
+    _validate,
+)
+from knowledge.slugs import make_slug
+from portal.audit import audit_record
+from portal.elements import ElementCode
+from portal.policy import require
+
+
+@dataclass
+class FileError:
+    file: str
+    line: int
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.message}"
+
+
+@dataclass
+class AdrImportReport:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    links_added: int = 0
+    errors: list[FileError] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "links_added": self.links_added,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _read(name: str, content: str | bytes) -> ParsedAdr:
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = content[: exc.start].count(b"\n") + 1
+            raise AdrFormatError(name, line, _("The file is not UTF-8 text.")) from exc
+    if not name.lower().endswith((".md", ".markdown")):
+        raise AdrFormatError(name, 1, _("Only Markdown files (.md) can be imported."))
+    parsed = parse_adr(name, content)
+    try:
+        _validate(parsed.title, parsed.sections)
+    except ValidationError as exc:
+        raise AdrFormatError(name, 1, "; ".join(exc.messages)) from exc
+    unknown = set(parsed.elements) - set(ElementCode.values)
+    if unknown:
+        raise AdrFormatError(
+            name,
+            1,
+            _("Unknown IS elements: %(codes)s.") % {"codes": ", ".join(sorted(unknown))},
+        )
+    return parsed
+
+
+def _dangling(parsed: list[ParsedAdr], known: set[int]) -> list[tuple[ParsedAdr, FileError]]:
+    bad = []
+    for adr in parsed:
+        for link in adr.links:
+            if link.target not in known:
+                bad.append(
+                    (
+                        adr,
+                        FileError(
+                            adr.file_name,
+                            link.line,
+                            _(
+                                "Links to record %(number)s, which is neither among the "
+                                "files nor in the portal."
+                            )
+                            % {"number": f"{link.target:04d}"},
+                        ),
+                    )
+                )
+                break
+    return bad
+
+
+def _fields_of(parsed: ParsedAdr, existing: Adr | None) -> dict:
+    date = parsed.date or (existing.date if existing else timezone.localdate())
+    return {
+        "title": parsed.title,
+        "status": parsed.status,
+        "date": date,
+        "decision_makers": parsed.decision_makers,
+        "consulted": parsed.consulted,
+        "informed": parsed.informed,
+        **{name: parsed.sections.get(name, "") for name in SECTION_FIELDS},
+    }
+
+
+def _write(actor, parsed: ParsedAdr, existing: Adr | None, report: AdrImportReport) -> Adr:
+    values = _fields_of(parsed, existing)
+    tags = sorted(set(parsed.tags))
+    elements = sorted(set(parsed.elements))
+    if existing is None:
+        _reserve_number(parsed.number)
+        adr = Adr(
+            number=parsed.number,
+            slug=make_slug(parsed.title),
+            created_by=_user_or_none(actor),
+            **values,
+        )
+        adr.full_clean(exclude=["elements", "tags", "procedures"])
+        adr.save()
+        adr.tags.set(_tags(tags))
+        adr.elements.set(_elements(elements))
+        _revise(adr, actor)
+        AdrStatusChange.objects.create(
+            adr=adr,
+            from_status="",
+            to_status=adr.status,
+            actor=_user_or_none(actor),
+            note=_("imported from %(file)s") % {"file": parsed.file_name},
+        )
+        audit_record(
+            actor=actor,
+            verb="adr.import_create",
+            obj=adr,
+            after={**_snapshot(adr), "file": parsed.file_name},
+        )
+        report.created.append(adr.number)
+        return adr
+    adr = existing
+    before = {
+        **_snapshot(adr),
+        "tags": sorted(t.name for t in adr.tags.all()),
+        "elements": sorted(e.code for e in adr.elements.all()),
+    }
+    for name, value in values.items():
+        setattr(adr, name, value)
+    after = {**_snapshot(adr), "tags": tags, "elements": elements}
+    if after == before:
+        report.unchanged.append(adr.number)
+        return adr
+    if before["status"] != after["status"]:
+        AdrStatusChange.objects.create(
+            adr=adr,
+            from_status=before["status"],
+            to_status=after["status"],
+            actor=_user_or_none(actor),
+            note=_("imported from %(file)s") % {"file": parsed.file_name},
+        )
+    adr.slug = make_slug(adr.title)
+    adr.revision += 1
+    adr.full_clean(exclude=["elements", "tags", "procedures"])
+    adr.save()
+    adr.tags.set(_tags(tags))
+    adr.elements.set(_elements(elements))
+    _revise(adr, actor)
+    changed = [k for k in after if after[k] != before[k]]
+    audit_record(
+        actor=actor,
+        verb="adr.import_update",
+        obj=adr,
+        before={k: before[k] for k in changed},
+        after={**{k: after[k] for k in changed}, "file": parsed.file_name},
+    )
+    report.updated.append(adr.number)
+    return adr
+
+
+def _link_key(source: int, target: int, kind: str):
+    # "Relates to" reads the same from both ends: one row, whichever way it was written.
+    if kind == LinkKind.RELATES_TO:
+        return (min(source, target), max(source, target), kind)
+    return (source, target, kind)
+
+
+@transaction.atomic
+def adr_import(*, actor, files: list[tuple[str, str | bytes]]) -> AdrImportReport:
+    require(actor, "adr.import")
+    report = AdrImportReport()
+    parsed: list[ParsedAdr] = []
+    seen: dict[int, str] = {}
+    for name, content in sorted(files, key=lambda f: f[0]):
+        try:
+            adr = _read(name, content)
+        except AdrFormatError as exc:
+            report.errors.append(FileError(exc.file_name, exc.line, exc.message))
+            continue
+        if adr.number in seen:
+            report.errors.append(
+                FileError(
+                    name,
+                    1,
+                    _("Record number %(number)s is also used by %(other)s.")
+                    % {"number": f"{adr.number:04d}", "other": seen[adr.number]},
+                )
+            )
+            continue
+        seen[adr.number] = name
+        parsed.append(adr)
+
+    in_portal = set(Adr.objects.values_list("number", flat=True))
+    while True:
+        known = in_portal | {a.number for a in parsed}
+        bad = _dangling(parsed, known)
+        if not bad:
+            break
+        for adr, error in bad:
+            report.errors.append(error)
+            parsed.remove(adr)
+
+    existing = {
+        a.number: a
+        for a in Adr.objects.select_for_update()
+        .filter(number__in=[p.number for p in parsed])
+        .prefetch_related("tags", "elements")
+    }
+    rows = {p.number: _write(actor, p, existing.get(p.number), report) for p in parsed}
+
+    wanted = {}
+    for adr in parsed:
+        for link in adr.links:
+            source, target = (
+                (adr.number, link.target) if link.outgoing else (link.target, adr.number)
+            )
+            wanted.setdefault(_link_key(source, target, link.kind), (source, target, link.kind))
+    numbers = {n for key in wanted for n in key[:2]}
+    by_number = {
+        **{a.number: a for a in Adr.objects.filter(number__in=numbers - set(rows))},
+        **rows,
+    }
+    have = {
+        _link_key(link.source.number, link.target.number, link.kind)
+        for link in AdrLink.objects.filter(
+            source__number__in=numbers, target__number__in=numbers
+        ).select_related("source", "target")
+    }
+    for key, (source, target, kind) in sorted(wanted.items()):
+        if key in have:
+            continue
+        AdrLink.objects.create(
+            source=by_number[source],
+            target=by_number[target],
+            kind=kind,
+            created_by=_user_or_none(actor),
+        )
+        audit_record(
+            actor=actor,
+            verb="adr.link_add",
+            obj=by_number[source],
+            after={"kind": kind, "target": by_number[target].code, "imported": True},
+        )
+        report.links_added += 1
+    return report
+
+
+def adr_import_directory(*, actor, directory: Path) -> AdrImportReport:
+    files = [
+        (path.name, path.read_bytes())
+        for path in sorted(Path(directory).iterdir())
+        if path.is_file()
+        and path.suffix.lower() in (".md", ".markdown")
+        and is_record_file(path.name)
+    ]
+    return adr_import(actor=actor, files=files)
+
+
+def is_record_file(name: str) -> bool:
+    # README.md, index.md and MADR's templates live beside the records; they are not ones.
+    return name[:1].isdigit()

@@ -1,0 +1,298 @@
+"""Starter content for a new portal: the roles of an ML platform team, the activities
+of its procedures with their RACI letters, three founding decisions and an onboarding
+track per role. Run by ``manage.py seed_portal``; running it again adds only what is
+missing and never overwrites what the team has changed."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from knowledge.choices import AdrStatus, Phase, StepKind
+from knowledge.models import Activity, Adr, Assignment, Role, Track, TrackStep
+
+# slug, name, name_ru, Keycloak group, description
+ROLES = [
+    ("data-scientist", "Data scientist", "Специалист по данным (data scientist)", "/ml/data-scientists",
+     "Explores data, trains and evaluates models, logs experiments."),
+    ("ml-engineer", "ML engineer", "ML-инженер", "/ml/ml-engineers",
+     "Turns experiments into reproducible training and serving code."),
+    ("mlops-engineer", "MLOps engineer", "MLOps-инженер", "/platform/mlops",
+     "Runs the ML platform: tracking, registry, pipelines, GPU scheduling."),
+    ("data-engineer", "Data engineer", "Инженер данных", "/data/engineers",
+     "Builds and versions the datasets and their pipelines."),
+    ("devops-engineer", "DevOps engineer", "DevOps-инженер", "/platform/devops",
+     "Keeps the Kubernetes clusters, GPU nodes, networks and CI running."),
+    ("backend-developer", "Backend developer", "Backend-разработчик", "/dev/backend",
+     "Integrates served models into the products."),
+    ("team-lead", "Team lead", "Руководитель команды", "/ml/leads",
+     "Owns priorities and approves procedures and decisions."),
+]  # fmt: skip
+
+# slug, name, name_ru, elements, procedure slug, {role slug: letter}
+ACTIVITIES = [
+    ("version-datasets", "Version datasets", "Версионировать датасеты", ["data", "procedures"],
+     "dataset-versioning",
+     {"data-engineer": "R", "team-lead": "A", "data-scientist": "C", "mlops-engineer": "C", "ml-engineer": "I"}),
+    ("version-model-files", "Version model files", "Версионировать файлы моделей", ["data", "software"],
+     "model-file-versioning",
+     {"ml-engineer": "R", "mlops-engineer": "A", "data-scientist": "C", "backend-developer": "I"}),
+    ("version-code", "Version code of models and pipelines", "Версионировать код моделей и пайплайнов",
+     ["software", "procedures"], "code-versioning",
+     {"ml-engineer": "R", "data-scientist": "R", "team-lead": "A", "devops-engineer": "C"}),
+    ("version-environments", "Version environments", "Версионировать окружения", ["software"],
+     "environment-versioning",
+     {"mlops-engineer": "R", "devops-engineer": "A", "ml-engineer": "C", "data-scientist": "I"}),
+    ("log-metrics", "Log experiment metrics", "Логировать метрики экспериментов", ["data", "knowledge"],
+     "metric-logging",
+     {"data-scientist": "R", "ml-engineer": "R", "mlops-engineer": "A", "team-lead": "I"}),
+    ("deploy-models", "Deploy models", "Развёртывать модели", ["software", "hardware"], "",
+     {"ml-engineer": "R", "mlops-engineer": "A", "backend-developer": "C", "devops-engineer": "C", "team-lead": "I"}),
+    ("keep-gpu-nodes-schedulable", "Keep GPU nodes schedulable", "Поддерживать GPU-узлы доступными для планировщика",
+     ["hardware", "software"], "infrastructure-usage",
+     {"devops-engineer": "R", "mlops-engineer": "A", "ml-engineer": "I", "data-scientist": "I"}),
+    ("monitor-model-metrics", "Monitor model metrics in production", "Мониторить метрики моделей в эксплуатации",
+     ["data", "software"], "model-metric-monitoring",
+     {"mlops-engineer": "R", "ml-engineer": "A", "data-scientist": "C", "backend-developer": "I", "team-lead": "I"}),
+    ("manage-access", "Manage access to the platform", "Управлять доступом к платформе", ["people", "networks"], "",
+     {"devops-engineer": "R", "team-lead": "A", "mlops-engineer": "C"}),
+    ("review-procedures", "Review procedures", "Пересматривать регламенты", ["procedures", "knowledge"], "",
+     {"team-lead": "A", "mlops-engineer": "R", "ml-engineer": "C", "data-scientist": "C", "devops-engineer": "I"}),
+    ("record-decisions", "Record architecture decisions", "Фиксировать архитектурные решения", ["knowledge"], "",
+     {"mlops-engineer": "R", "team-lead": "A", "ml-engineer": "C", "devops-engineer": "C", "backend-developer": "I"}),
+    ("onboard-engineers", "Onboard new engineers", "Вводить в работу новых инженеров", ["people", "knowledge"], "",
+     {"team-lead": "A", "mlops-engineer": "R", "data-scientist": "C", "ml-engineer": "C"}),
+]  # fmt: skip
+
+# Founding decisions in each starter language: title, tags, elements, sections.
+ADRS = {
+    "en": [
+        {
+            "title": "Use MLflow as the experiment tracker and model registry",
+            "tags": ["mlflow", "experiment-tracking"],
+            "elements": ["software", "data", "knowledge"],
+            "context": "Experiments are logged in notebooks, spreadsheets and chat. Nobody can tell which run produced the model in production, and comparing runs takes a day.",
+            "drivers": "* One place for parameters, metrics and artefacts of every run\n* A model registry with stages and lineage to the run\n* Self-hosted: the cluster is air-gapped",
+            "options": "* MLflow\n* ClearML\n* Weights & Biases (self-hosted)",
+            "outcome": 'Chosen option: "MLflow", because it is open source, runs in the cluster with PostgreSQL and S3-compatible storage, and its registry is what our serving tools read.',
+            "consequences": "* Good, because every run is comparable and traceable to a registered model\n* Bad, because we operate the tracking server and its database ourselves",
+            "confirmation": "Training pipelines fail review if they do not log to MLflow.",
+        },
+        {
+            "title": "Keycloak for single sign-on",
+            "tags": ["sso", "security"],
+            "elements": ["people", "software", "networks"],
+            "context": "Each platform tool (MLflow, Grafana, Airflow, the portal) has its own accounts. Leavers keep access and roles drift.",
+            "options": "* Keycloak\n* Dex\n* Per-tool local accounts",
+            "outcome": 'Chosen option: "Keycloak", because it speaks OIDC to all our tools, maps groups to roles and runs on-premises.',
+            "consequences": "* Good, because access is granted and revoked in one place\n* Bad, because Keycloak becomes a critical service that needs backups and upgrades",
+        },
+        {
+            "title": "GPU Operator to expose GPUs to Kubernetes",
+            "tags": ["gpu", "kubernetes"],
+            "elements": ["hardware", "software"],
+            "context": "GPU nodes are set up by hand: drivers, container toolkit and device plugin versions differ between nodes, and some nodes silently expose no GPUs to the scheduler.",
+            "options": "* NVIDIA GPU Operator\n* Drivers in the node image plus the device plugin DaemonSet",
+            "outcome": 'Chosen option: "NVIDIA GPU Operator", because it installs and upgrades the driver, toolkit, device plugin, GPU Feature Discovery and DCGM exporter together.',
+            "consequences": "* Good, because every GPU node is labelled and schedulable the same way\n* Bad, because driver upgrades follow the operator's release cycle",
+        },
+    ],
+    "ru": [
+        {
+            "title": "MLflow как трекер экспериментов и реестр моделей",
+            "tags": ["mlflow", "experiment-tracking"],
+            "elements": ["software", "data", "knowledge"],
+            "context": "Эксперименты записываются в ноутбуках, таблицах и чатах. Никто не может сказать, какой запуск породил модель в эксплуатации, а сравнение запусков занимает день.",
+            "drivers": "* Одно место для параметров, метрик и артефактов каждого запуска\n* Реестр моделей со стадиями и связью с запуском\n* Только self-hosted: кластер изолирован от интернета",
+            "options": "* MLflow\n* ClearML\n* Weights & Biases (self-hosted)",
+            "outcome": "Выбран вариант «MLflow»: открытый код, работает в кластере с PostgreSQL и S3-совместимым хранилищем, его реестр читают наши инструменты сервинга.",
+            "consequences": "* Хорошо: каждый запуск сравним и прослеживается до зарегистрированной модели\n* Плохо: сервер трекинга и его базу мы эксплуатируем сами",
+            "confirmation": "Пайплайны обучения не проходят ревью, если не логируют в MLflow.",
+        },
+        {
+            "title": "Keycloak для единого входа",
+            "tags": ["sso", "security"],
+            "elements": ["people", "software", "networks"],
+            "context": "У каждого инструмента платформы (MLflow, Grafana, Airflow, портал) свои учётные записи. Уволившиеся сохраняют доступ, роли расходятся.",
+            "options": "* Keycloak\n* Dex\n* Локальные учётные записи в каждом инструменте",
+            "outcome": "Выбран вариант «Keycloak»: он говорит по OIDC со всеми нашими инструментами, сопоставляет группы с ролями и работает on-premises.",
+            "consequences": "* Хорошо: доступ выдаётся и отзывается в одном месте\n* Плохо: Keycloak становится критичным сервисом, ему нужны бэкапы и обновления",
+        },
+        {
+            "title": "GPU Operator для доступа Kubernetes к GPU",
+            "tags": ["gpu", "kubernetes"],
+            "elements": ["hardware", "software"],
+            "context": "GPU-узлы настраиваются вручную: версии драйверов, container toolkit и device plugin различаются, а некоторые узлы молча не отдают GPU планировщику.",
+            "options": "* NVIDIA GPU Operator\n* Драйверы в образе узла и DaemonSet device plugin",
+            "outcome": "Выбран вариант «NVIDIA GPU Operator»: он вместе ставит и обновляет драйвер, toolkit, device plugin, GPU Feature Discovery и DCGM exporter.",
+            "consequences": "* Хорошо: все GPU-узлы размечены и доступны планировщику одинаково\n* Плохо: обновления драйверов следуют циклу релизов оператора",
+        },
+    ],
+}
+
+# Per role: the procedures to acknowledge in the first week (when they exist).
+TRACK_PROCEDURES = {
+    "data-scientist": ["metric-logging", "dataset-versioning", "code-versioning"],
+    "ml-engineer": ["code-versioning", "model-file-versioning", "environment-versioning"],
+    "mlops-engineer": ["infrastructure-usage", "model-metric-monitoring", "environment-versioning"],
+    "data-engineer": ["dataset-versioning", "code-versioning"],
+    "devops-engineer": ["infrastructure-usage", "environment-versioning"],
+    "backend-developer": ["model-file-versioning", "model-metric-monitoring"],
+    "team-lead": ["code-versioning", "dataset-versioning", "model-metric-monitoring"],
+}
+
+
+def starter_language() -> str:
+    lang = os.environ.get("STARTER_LANGUAGE", "en").strip().lower()
+    return lang if lang in ("en", "ru") else "en"
+
+
+def _seed_matrix(actor, stdout) -> None:
+    from knowledge.services import activity_create, assignment_set, role_create
+    from portal.models import Element
+    from procedures.models import Procedure
+
+    roles = {r.slug: r for r in Role.objects.all()}
+    for order, (slug, name, name_ru, group, description) in enumerate(ROLES, start=1):
+        if slug not in roles:
+            roles[slug] = role_create(
+                actor=actor,
+                slug=slug,
+                name=name,
+                name_ru=name_ru,
+                keycloak_group=group,
+                description=description,
+                order=order * 10,
+            )
+            stdout.write(f"  role {slug}")
+    procedures = {p.slug: p for p in Procedure.objects.all()}
+    known_elements = set(Element.objects.values_list("code", flat=True))
+    for order, (slug, name, name_ru, elements, procedure, letters) in enumerate(
+        ACTIVITIES, start=1
+    ):
+        activity = Activity.objects.filter(slug=slug).first()
+        if activity is not None:
+            continue
+        activity = activity_create(
+            actor=actor,
+            slug=slug,
+            name=name,
+            name_ru=name_ru,
+            elements=[e for e in elements if e in known_elements],
+            procedure=procedures.get(procedure),
+            order=order * 10,
+        )
+        for role_slug, letter in letters.items():
+            if not Assignment.objects.filter(activity=activity, role=roles[role_slug]).exists():
+                assignment_set(actor=actor, activity=activity, role=roles[role_slug], letter=letter)
+        stdout.write(f"  activity {slug}")
+
+
+def _seed_adrs(actor, stdout) -> list[Adr]:
+    from knowledge.services import adr_accept, adr_create
+
+    result = []
+    for data in ADRS[starter_language()]:
+        adr = Adr.objects.filter(title=data["title"]).first()
+        if adr is None:
+            fields = dict(data)
+            adr = adr_create(
+                actor=actor,
+                date=datetime.date(2025, 1, 15),
+                decision_makers=["Team lead"],
+                **fields,
+            )
+            adr = adr_accept(actor=actor, adr=adr, note="starter")
+            stdout.write(f"  {adr.code} {adr.title}")
+        result.append(adr)
+    return result
+
+
+def _seed_tracks(actor, adrs, stdout) -> None:
+    from knowledge.services import track_create, track_step_create
+    from procedures.models import Procedure
+
+    procedures = {p.slug: p for p in Procedure.objects.all()}
+    for role in Role.objects.filter(slug__in=[r[0] for r in ROLES]):
+        if Track.objects.filter(role=role).exists():
+            continue
+        track = track_create(
+            actor=actor,
+            role=role,
+            title=f"{role.name} onboarding",
+            title_ru=f"Введение в работу: {role.name_ru}",
+        )
+        access = track_step_create(
+            actor=actor,
+            track=track,
+            phase=Phase.FIRST_DAY,
+            kind=StepKind.ACCESS_CHECK,
+            title="You can sign in to the portal",
+            title_ru="Вы можете войти в портал",
+            access_group="portal-viewer",
+            order=10,
+        )
+        track_step_create(
+            actor=actor,
+            track=track,
+            phase=Phase.FIRST_DAY,
+            kind=StepKind.TASK,
+            title="Meet your buddy and get your accounts",
+            title_ru="Познакомьтесь с наставником и получите учётные записи",
+            order=20,
+        )
+        track_step_create(
+            actor=actor,
+            track=track,
+            phase=Phase.FIRST_DAY,
+            kind=StepKind.ACCESS_CHECK,
+            title="You are in your role's group",
+            title_ru="Вы состоите в группе своей роли",
+            access_group=role.keycloak_group or role.slug,
+            order=30,
+        )
+        for position, slug in enumerate(TRACK_PROCEDURES.get(role.slug, []), start=1):
+            procedure = procedures.get(slug)
+            if procedure is None:
+                continue
+            track_step_create(
+                actor=actor,
+                track=track,
+                phase=Phase.FIRST_WEEK,
+                kind=StepKind.ACKNOWLEDGE,
+                title=f"Read and acknowledge: {procedure.title}",
+                title_ru=f"Прочитайте и подтвердите: {procedure.title}",
+                procedure=procedure,
+                order=10 * position,
+                depends_on=[access],
+            )
+        for position, adr in enumerate(adrs, start=1):
+            track_step_create(
+                actor=actor,
+                track=track,
+                phase=Phase.FIRST_MONTH,
+                kind=StepKind.READ_ADR,
+                title=f"Read {adr.code}: {adr.title}",
+                title_ru=f"Прочитайте {adr.code}: {adr.title}",
+                adr=adr,
+                order=10 * position,
+            )
+        track_step_create(
+            actor=actor,
+            track=track,
+            phase=Phase.FIRST_MONTH,
+            kind=StepKind.TASK,
+            title="Ship a first change with your buddy's review",
+            title_ru="Выпустите первое изменение с ревью наставника",
+            order=100,
+        )
+        stdout.write(f"  track {role.slug} ({TrackStep.objects.filter(track=track).count()} steps)")
+
+
+def seed_knowledge(stdout, demo: bool) -> None:
+    from procedures.services import system_user
+
+    actor = system_user()
+    _seed_matrix(actor, stdout)
+    adrs = _seed_adrs(actor, stdout)
+    _seed_tracks(actor, [a for a in adrs if a.status != AdrStatus.REJECTED], stdout)

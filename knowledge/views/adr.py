@@ -1,0 +1,278 @@
+"""Pages of decision records. Thin: read with selectors, write with services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from knowledge import services
+from knowledge.choices import STATUS_ACTIONS, AdrStatus
+from knowledge.forms import AdrForm, LinkForm, StatusNoteForm, SupersedeForm
+from knowledge.models import Adr, AdrLink, AdrRevision, Tag
+from knowledge.models.adr import SECTION_FIELDS
+from knowledge.selectors import adr as selectors
+from knowledge.views._common import add_form_errors, back_with_errors
+from portal.elements import ElementCode
+from portal.errors import WorkflowError
+from portal.policy import require
+
+
+@login_required
+def index(request):
+    require(request.user, "portal.read")
+    return render(request, "knowledge/index.html")
+
+
+@login_required
+def adr_list(request):
+    require(request.user, "portal.read")
+    status = request.GET.get("status", "")
+    tag = request.GET.get("tag", "")
+    element = request.GET.get("element", "")
+    q = request.GET.get("q", "").strip()
+    view = "timeline" if request.GET.get("view") == "timeline" else "log"
+    if status and status not in AdrStatus.values:
+        status = ""
+    if element and element not in ElementCode.values:
+        element = ""
+    adrs = selectors.adr_list(status=status, tag=tag, element=element, q=q)
+    page = Paginator(adrs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "knowledge/adr_list.html",
+        {
+            "page": page,
+            "timeline": selectors.timeline(list(page.object_list)) if view == "timeline" else None,
+            "view": view,
+            "status": status,
+            "tag": tag,
+            "element": element,
+            "q": q,
+            "statuses": AdrStatus.choices,
+            "elements": ElementCode.choices,
+            "tags": Tag.objects.order_by("name").values_list("name", flat=True),
+        },
+    )
+
+
+def _get_adr(number: int) -> Adr:
+    try:
+        return Adr.objects.for_page().get(number=number)
+    except Adr.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def adr_detail(request, number: int):
+    require(request.user, "portal.read")
+    adr = _get_adr(number)
+    changes, revisions = selectors.history_of(adr)
+    sections = [
+        (name, Adr._meta.get_field(name).verbose_name, getattr(adr, name))
+        for name in SECTION_FIELDS
+    ]
+    return render(
+        request,
+        "knowledge/adr_detail.html",
+        {
+            "adr": adr,
+            "sections": sections,
+            "links": selectors.links_of(adr),
+            "changes": changes,
+            "revisions": revisions,
+            "status_actions": [
+                (action, AdrStatus(to).label)
+                for action, (allowed, to) in STATUS_ACTIONS.items()
+                if adr.status in allowed
+            ],
+            "note_form": StatusNoteForm(),
+            "supersede_form": SupersedeForm(),
+            "link_form": LinkForm(),
+        },
+    )
+
+
+@login_required
+def adr_create(request):
+    require(request.user, "adr.create")
+    form = AdrForm(request.POST or None, initial=AdrForm.initial_for(None))
+    if request.method == "POST" and form.is_valid():
+        try:
+            adr = services.adr_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, _("%(code)s created.") % {"code": adr.code})
+            return redirect(adr)
+    return render(
+        request,
+        "knowledge/adr_editor.html",
+        {"form": form, "adr": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def adr_edit(request, number: int):
+    adr = _get_adr(number)
+    require(request.user, "adr.edit", adr)
+    form = AdrForm(request.POST or None, initial=AdrForm.initial_for(adr))
+    if request.method == "POST" and form.is_valid():
+        revision = form.cleaned_data.get("revision") or adr.revision
+        try:
+            adr = services.adr_update(
+                actor=request.user, adr=adr, revision=revision, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, _("%(code)s saved.") % {"code": adr.code})
+            return redirect(adr)
+    return render(
+        request,
+        "knowledge/adr_editor.html",
+        {"form": form, "adr": adr},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def adr_preview(request):
+    require(request.user, "portal.read")
+    sections = [
+        (name, Adr._meta.get_field(name).verbose_name, request.POST.get(name, ""))
+        for name in SECTION_FIELDS
+    ]
+    return render(
+        request,
+        "knowledge/_adr_preview.html",
+        {"title": request.POST.get("title", ""), "sections": sections},
+    )
+
+
+@login_required
+@require_POST
+def adr_status(request, number: int, action: str):
+    if action not in STATUS_ACTIONS:
+        raise Http404
+    adr = get_object_or_404(Adr, number=number)
+    form = StatusNoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    service = {
+        "accept": services.adr_accept,
+        "reject": services.adr_reject,
+        "deprecate": services.adr_deprecate,
+    }[action]
+    service(actor=request.user, adr=adr, note=note)
+    messages.success(
+        request,
+        _("%(code)s is now %(status)s.")
+        % {"code": adr.code, "status": AdrStatus(STATUS_ACTIONS[action][1]).label.lower()},
+    )
+    return redirect(adr)
+
+
+@login_required
+@require_POST
+def adr_supersede(request, number: int):
+    adr = get_object_or_404(Adr, number=number)
+    form = SupersedeForm(request.POST)
+    if not form.is_valid():
+        return back_with_errors(
+            request, ValidationError(_("Choose the record to supersede.")), adr.get_absolute_url()
+        )
+    try:
+        services.adr_supersede(
+            actor=request.user,
+            adr=adr,
+            old=form.cleaned_data["old"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        return back_with_errors(request, exc, adr.get_absolute_url())
+    messages.success(
+        request,
+        _("%(new)s supersedes %(old)s.") % {"new": adr.code, "old": form.cleaned_data["old"].code},
+    )
+    return redirect(adr)
+
+
+@login_required
+@require_POST
+def adr_link_add(request, number: int):
+    adr = get_object_or_404(Adr, number=number)
+    require(request.user, "adr.edit", adr)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return back_with_errors(
+            request, ValidationError(_("Choose a link and a record.")), adr.get_absolute_url()
+        )
+    try:
+        services.adr_link_add(
+            actor=request.user,
+            source=adr,
+            target=form.cleaned_data["target"],
+            kind=form.cleaned_data["kind"],
+        )
+    except (ValidationError, WorkflowError) as exc:
+        return back_with_errors(request, exc, adr.get_absolute_url())
+    return redirect(adr)
+
+
+@login_required
+@require_POST
+def adr_link_remove(request, number: int, link_id: int):
+    adr = get_object_or_404(Adr, number=number)
+    link = get_object_or_404(
+        AdrLink.objects.select_related("source", "target"), pk=link_id, source=adr
+    )
+    services.adr_link_remove(actor=request.user, link=link)
+    return redirect(adr)
+
+
+@login_required
+def adr_diff(request, number: int):
+    require(request.user, "portal.read")
+    adr = get_object_or_404(Adr, number=number)
+    try:
+        a = int(request.GET.get("a", adr.revision - 1))
+        b = int(request.GET.get("b", adr.revision))
+        lines = selectors.revision_diff(adr, a, b)
+    except (ValueError, AdrRevision.DoesNotExist) as exc:
+        raise Http404 from exc
+    return render(request, "knowledge/adr_diff.html", {"adr": adr, "a": a, "b": b, "lines": lines})
+
+
+@login_required
+def adr_graph(request):
+    require(request.user, "portal.read")
+    return render(request, "knowledge/adr_graph.html", {"graph": selectors.link_graph()})
+
+
+@login_required
+def adr_import(request):
+    require(request.user, "adr.import")
+    report = None
+    status = 200
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            messages.error(request, _("Choose one or more Markdown files."))
+            status = 400
+        else:
+            report = services.adr_import(
+                actor=request.user, files=[(f.name, f.read()) for f in files]
+            )
+            status = (
+                400
+                if report.errors and not (report.created or report.updated or report.unchanged)
+                else 200
+            )
+    return render(request, "knowledge/adr_import.html", {"report": report}, status=status)
