@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from markdown.extensions.toc import slugify_unicode
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -25,7 +26,8 @@ EXTENSIONS = [
 ]
 EXTENSION_CONFIGS = {
     "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
-    "markdown.extensions.toc": {"permalink": False, "toc_depth": "2-4"},
+    # Unicode slugs, so Russian headings get readable anchors instead of "_1", "_2".
+    "markdown.extensions.toc": {"permalink": False, "toc_depth": "2-4", "slugify": slugify_unicode},
 }
 
 ALLOWED_TAGS = {

@@ -86,3 +86,8 @@ def test_it_refuses_bodies_over_the_limit():
     with pytest.raises(ValidationError) as info:
         validate_markdown("я" * 51)
     assert info.value.code == "too_large"
+
+
+def test_russian_headings_get_readable_anchors():
+    html = render_markdown("## Роли и ответственность")
+    assert 'id="роли-и-ответственность"' in html

@@ -50,5 +50,12 @@ def test_front_matter_and_body(path):
 def test_languages_agree_on_metadata(slug):
     en, _ = _split(STARTER / "en" / f"{slug}.md")
     ru, _ = _split(STARTER / "ru" / f"{slug}.md")
-    for key in ("slug", "category", "elements", "review_interval_days", "required_approvals", "version"):
+    for key in (
+        "slug",
+        "category",
+        "elements",
+        "review_interval_days",
+        "required_approvals",
+        "version",
+    ):
         assert en[key] == ru[key]
