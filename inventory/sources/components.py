@@ -201,15 +201,18 @@ def classify_workload(
         or image_version
         or (normalise_version(chart_version) if product is not None else "")
     )
+    if product is None:
+        # Unknown software still shows what runs: its declared version or first image tag.
+        version = normalise_version(labels.get("app.kubernetes.io/version", "")) or next(
+            (normalise_version(split_image(i)[1]) for i in images if split_image(i)[1]), ""
+        )
     return ComponentFacts(
         namespace=namespace,
         kind=kind,
         workload_name=name,
         name=product.name if product else name,
         category=product.category if product else UNCLASSIFIED,
-        version=version
-        if product
-        else normalise_version(labels.get("app.kubernetes.io/version", "")),
+        version=version,
         images=images,
         ready_replicas=ready,
         desired_replicas=desired,

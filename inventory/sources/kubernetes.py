@@ -1,0 +1,273 @@
+"""Read a cluster's nodes and workloads through the Kubernetes API.
+
+Every list is paged (``limit``/``continue``) so that a 5,000-node cluster is read in
+bounded memory and the API server is not asked for one huge response. When a
+continue token expires mid-list (HTTP 410 "Expired") the list restarts from scratch,
+a bounded number of times: a list stitched from two different resource versions
+would not be one consistent picture. Responses are taken as raw JSON and converted
+by :mod:`k8s_objects`, the same converters the file source uses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from kubernetes import client, config, watch
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from .facts import NodeFacts, Snapshot, SourceError
+from .k8s_objects import gpu_requests_by_node, node_facts, nodes_with_requests, workload_facts
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 500
+DEFAULT_REQUEST_TIMEOUT_S = 30.0
+DEFAULT_LIST_RESTARTS = 3
+GONE = 410
+
+
+@dataclass
+class NodeEvent:
+    """A change seen while watching nodes.
+
+    ``type`` is ADDED, MODIFIED or DELETED (``node`` set), BOOKMARK (only the resource
+    version moves) or RELISTED (``nodes`` holds the complete list after the watch fell
+    too far behind and the nodes were listed again).
+    """
+
+    type: str
+    resource_version: str
+    node: NodeFacts | None = None
+    nodes: list[NodeFacts] = field(default_factory=list)
+
+
+def _http_error(exc: ApiException) -> str:
+    """The API server's Status message when it sent one, else the HTTP reason."""
+    try:
+        status = json.loads(exc.body or "")
+        message = status.get("message") if isinstance(status, Mapping) else None
+    except (TypeError, ValueError):
+        message = None
+    return f"HTTP {exc.status} {message or exc.reason or ''}".strip()
+
+
+class KubernetesSource:
+    """Lists nodes, running pods and workloads of one cluster into a Snapshot.
+
+    Configure with a kubeconfig path (and optional context) or ``in_cluster=True``
+    (the service account of the pod this runs in). ``api_client`` may be given
+    directly instead. Each request is bounded by ``request_timeout`` seconds.
+    """
+
+    def __init__(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        *,
+        in_cluster: bool = False,
+        api_client: client.ApiClient | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
+        list_restarts: int = DEFAULT_LIST_RESTARTS,
+        watch_timeout_s: int = 300,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.in_cluster = in_cluster
+        self.page_size = page_size
+        self.request_timeout = request_timeout
+        self.list_restarts = list_restarts
+        self.watch_timeout_s = watch_timeout_s
+        self._api_client = api_client
+        self.resource_version = ""  # of the last node list, where a watch can start
+
+    # -- connection -------------------------------------------------------------
+
+    def api_client(self) -> client.ApiClient:
+        """The ApiClient, built on first use; SourceError when the config is unusable."""
+        if self._api_client is not None:
+            return self._api_client
+        configuration = client.Configuration()
+        # Retrying is this source's job (bounded list restarts); urllib3's own retries
+        # would multiply every timeout by four.
+        configuration.retries = False
+        try:
+            if self.in_cluster:
+                config.load_incluster_config(client_configuration=configuration)
+                self._api_client = client.ApiClient(configuration)
+            else:
+                self._api_client = config.new_client_from_config(
+                    config_file=self.kubeconfig,
+                    context=self.context,
+                    persist_config=False,
+                    client_configuration=configuration,
+                )
+        except (ConfigException, OSError, ValueError, TypeError) as exc:
+            where = "in-cluster config" if self.in_cluster else f"kubeconfig {self.kubeconfig}"
+            raise SourceError(f"Kubernetes {where} unusable: {exc}") from exc
+        return self._api_client
+
+    def close(self) -> None:
+        if self._api_client is not None:
+            self._api_client.close()
+            self._api_client = None
+
+    # -- listing ----------------------------------------------------------------
+
+    def _call(self, func: Callable[..., Any], what: str, **kwargs: Any) -> Any:
+        try:
+            return func(_request_timeout=self.request_timeout, **kwargs)
+        except ApiException:
+            raise
+        except urllib3.exceptions.TimeoutError as exc:
+            raise SourceError(
+                f"Kubernetes API timed out after {self.request_timeout:g}s listing {what}"
+            ) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise SourceError(f"Kubernetes API unreachable listing {what}: {exc}") from exc
+
+    def _page(self, func: Callable[..., Any], what: str, token: str, **params: Any) -> dict:
+        kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False, **params}
+        if token:
+            kwargs["_continue"] = token
+        response = self._call(func, what, **kwargs)
+        try:
+            body = json.loads(response.data)
+        except (TypeError, ValueError) as exc:
+            raise SourceError(f"Kubernetes API sent a {what} list that is not JSON") from exc
+        finally:
+            response.release_conn()
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise SourceError(f"Kubernetes API sent a {what} list without items")
+        return body
+
+    def list_objects(
+        self, func: Callable[..., Any], what: str, **params: Any
+    ) -> tuple[list[dict], str]:
+        """All objects of one list call, page by page: (items, resourceVersion)."""
+        for attempt in range(self.list_restarts + 1):
+            items: list[dict] = []
+            token = ""
+            resource_version = ""
+            try:
+                while True:
+                    body = self._page(func, what, token, **params)
+                    items.extend(body["items"])
+                    metadata = body.get("metadata") or {}
+                    resource_version = resource_version or metadata.get("resourceVersion", "")
+                    token = metadata.get("continue") or ""
+                    if not token:
+                        return items, resource_version
+            except ApiException as exc:
+                if exc.status == GONE and token and attempt < self.list_restarts:
+                    log.info("continue token for %s expired; listing again", what)
+                    continue
+                if exc.status == GONE and token:
+                    raise SourceError(
+                        f"Kubernetes API: listing {what} kept expiring "
+                        f"({self.list_restarts + 1} attempts); the cluster changes faster "
+                        "than it can be paged, try a larger page size"
+                    ) from exc
+                raise SourceError(
+                    f"Kubernetes API: listing {what} failed: {_http_error(exc)}"
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _iter_workloads(self) -> Iterator[tuple[str, list[dict]]]:
+        apps = client.AppsV1Api(self.api_client())
+        for kind, func in (
+            ("Deployment", apps.list_deployment_for_all_namespaces),
+            ("StatefulSet", apps.list_stateful_set_for_all_namespaces),
+            ("DaemonSet", apps.list_daemon_set_for_all_namespaces),
+        ):
+            items, _ = self.list_objects(func, f"{kind.lower()}s")
+            yield kind, items
+
+    def read(self) -> Snapshot:
+        """Everything this source covers, or SourceError (never a partial snapshot)."""
+        core = client.CoreV1Api(self.api_client())
+        node_objects, self.resource_version = self.list_objects(core.list_node, "nodes")
+        pods, _ = self.list_objects(
+            core.list_pod_for_all_namespaces, "pods", field_selector="status.phase=Running"
+        )
+        nodes = nodes_with_requests(node_objects, gpu_requests_by_node(pods))
+        components = []
+        for kind, items in self._iter_workloads():
+            components.extend(workload_facts(obj, kind, i) for i, obj in enumerate(items))
+        return Snapshot(
+            source="kubernetes",
+            nodes=nodes,
+            components=components,
+            covers=frozenset({"nodes", "components"}),
+        )
+
+    # -- watching ---------------------------------------------------------------
+
+    def list_nodes(self) -> tuple[list[NodeFacts], str]:
+        """All nodes (without pod GPU requests) and the resourceVersion to watch from."""
+        core = client.CoreV1Api(self.api_client())
+        objects, resource_version = self.list_objects(core.list_node, "nodes")
+        return nodes_with_requests(objects, {}), resource_version
+
+    def watch_nodes(
+        self,
+        resource_version: str,
+        on_event: Callable[[NodeEvent], None],
+        stop: Callable[[], bool],
+        max_relists: int = 3,
+    ) -> str:
+        """Follow node changes from ``resource_version`` until ``stop()`` is true.
+
+        Bookmarks keep the resource version fresh while nothing changes. When the
+        server answers that the version is too old (410), the nodes are listed again
+        and reported as one RELISTED event, at most ``max_relists`` times in a row.
+        Returns the last resource version seen.
+        """
+        core = client.CoreV1Api(self.api_client())
+        relists = 0
+        while not stop():
+            watcher = watch.Watch()
+            try:
+                for event in watcher.stream(
+                    core.list_node,
+                    resource_version=resource_version,
+                    allow_watch_bookmarks=True,
+                    timeout_seconds=self.watch_timeout_s,
+                    _request_timeout=self.watch_timeout_s + self.request_timeout,
+                ):
+                    relists = 0
+                    raw = event["raw_object"]
+                    kind = event["type"]
+                    resource_version = (raw.get("metadata") or {}).get(
+                        "resourceVersion", resource_version
+                    )
+                    if kind == "BOOKMARK":
+                        on_event(NodeEvent("BOOKMARK", resource_version))
+                    elif kind in ("ADDED", "MODIFIED", "DELETED"):
+                        on_event(NodeEvent(kind, resource_version, node=node_facts(raw)))
+                    if stop():
+                        watcher.stop()
+                        break
+            except ApiException as exc:
+                if exc.status != GONE:
+                    raise SourceError(
+                        f"Kubernetes API: watching nodes failed: {exc.reason}"
+                    ) from exc
+                relists += 1
+                if relists > max_relists:
+                    raise SourceError(
+                        "Kubernetes API: node watch fell behind repeatedly; giving up"
+                    ) from exc
+                nodes, resource_version = self.list_nodes()
+                on_event(NodeEvent("RELISTED", resource_version, nodes=nodes))
+            except urllib3.exceptions.HTTPError as exc:
+                raise SourceError(f"Kubernetes API: node watch interrupted: {exc}") from exc
+        return resource_version
