@@ -8,3 +8,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks  # noqa: F401
+        from portal.notifications import setup as notifications_setup
+
+        notifications_setup.connect()

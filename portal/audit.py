@@ -4,6 +4,7 @@ transaction, so an event exists exactly when its change does."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -18,6 +19,16 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
 
 
+# Called with every new event inside the writing transaction; a listener that wants
+# the committed state registers its own transaction.on_commit (notifications do).
+_LISTENERS: list[Callable[[AuditEvent], None]] = []
+
+
+def add_audit_listener(listener: Callable[[AuditEvent], None]) -> None:
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
 def audit_record(
     *,
     actor,
@@ -28,7 +39,7 @@ def audit_record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_label=(actor.get_username() if is_user else (str(actor) if actor else "system"))[
             :150
@@ -43,3 +54,6 @@ def audit_record(
         after=_jsonable(after),
         request_id=current_request_id() or "",
     )
+    for listener in _LISTENERS:
+        listener(event)
+    return event

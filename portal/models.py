@@ -129,3 +129,9 @@ class OidcSession(models.Model):
 
 # Models of the portal's own sub-packages; imported here so Django finds them.
 from portal.search.models import SearchEntry  # noqa: E402, F401
+from portal.notifications.models import (  # noqa: E402, F401
+    Notification,
+    NotificationPreference,
+    Webhook,
+    WebhookDelivery,
+)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_list, name="audit-list"),
     path("search/", search_views.search_page, name="search"),
+    path("notifications/", include("portal.notifications.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),

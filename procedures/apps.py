@@ -9,8 +9,11 @@ class ProceduresConfig(AppConfig):
     def ready(self) -> None:
         from portal.elements import ElementCode
         from portal.registry import HomePanel, registry
-        from procedures import rules  # noqa: F401  (registers the policy rules)
-        from procedures import search  # noqa: F401  (search index provider)
+        from procedures import (
+            notifications,  # noqa: F401  (notification rules)
+            rules,  # noqa: F401  (registers the policy rules)
+            search,  # noqa: F401  (search index provider)
+        )
         from procedures.seed import seed_procedures
         from procedures.selectors import home_panel
 

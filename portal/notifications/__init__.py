@@ -1,0 +1,65 @@
+"""Notifications: in the portal (the bell), by e-mail and to webhooks.
+
+Apps never call this package from their services. Every state change already
+writes an AuditEvent; apps register *rules* that turn an event's verb into
+messages, and *periodic checks* (run daily) for what happens with time (reviews
+coming due, overdue onboarding). Delivery runs in Celery tasks after the commit, so
+a slow or failing mail server never touches the action that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Message:
+    """Tell ``recipients`` (users or user ids) about something. ``text_key`` names a
+    sentence in ``portal.notifications.kinds.TEXTS``; ``params`` fills it in."""
+
+    kind: str
+    recipients: Iterable
+    text_key: str
+    params: dict = field(default_factory=dict)
+    url: str = ""
+    dedup_key: str = ""
+    fallback_text: str = ""
+
+
+Rule = Callable[[object], Iterable[Message]]
+Check = Callable[[], Iterable[Message]]
+
+_RULES: dict[str, list[Rule]] = {}
+_CHECKS: dict[str, Check] = {}
+
+
+def notification_rule(verb: str) -> Callable[[Rule], Rule]:
+    """``@notification_rule("procedure.version_submit")`` on ``f(event) -> messages``."""
+
+    def register(func: Rule) -> Rule:
+        rules = _RULES.setdefault(verb, [])
+        if func not in rules:
+            rules.append(func)
+        return func
+
+    return register
+
+
+def notification_check(name: str) -> Callable[[Check], Check]:
+    """A daily check ``f() -> messages``; give each message a ``dedup_key`` so that a
+    reminder is sent once, not every day."""
+
+    def register(func: Check) -> Check:
+        _CHECKS[name] = func
+        return func
+
+    return register
+
+
+def rules_for(verb: str) -> list[Rule]:
+    return list(_RULES.get(verb, ()))
+
+
+def checks() -> dict[str, Check]:
+    return dict(_CHECKS)

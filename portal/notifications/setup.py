@@ -1,0 +1,44 @@
+"""Wiring done once at start-up (PortalConfig.ready)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from portal.notifications import rules_for
+
+_connected = False
+
+
+def _on_audit_event(event) -> None:
+    # Most events concern nobody; only those with rules cost a task.
+    if not rules_for(event.verb):
+        return
+    from portal.notifications.tasks import dispatch_event
+
+    event_id = event.pk
+    transaction.on_commit(lambda: dispatch_event.delay(event_id), robust=True)
+
+
+def connect() -> None:
+    global _connected
+    if _connected:
+        return
+    _connected = True
+    from celery.schedules import crontab
+
+    from portal.audit import add_audit_listener
+    from portal.celery import app
+    from portal.notifications import tasks
+    from portal.notifications.kinds import NotificationKind
+    from portal.policy import role_rule
+    from portal.registry import registry
+    from portal.roles import PortalRole
+
+    for kind in NotificationKind:
+        registry.add_notification_kind(kind.value, kind.label)
+    role_rule("notification.read", PortalRole.VIEWER)
+    role_rule("webhook.manage", PortalRole.ADMIN)
+    add_audit_listener(_on_audit_event)
+    app.add_periodic_task(
+        crontab(hour=7, minute=0), tasks.run_checks.s(), name="notifications: daily checks"
+    )

@@ -1,0 +1,125 @@
+"""Who hears about what happens to procedures. Rules read the audit event a service
+wrote and name the recipients; the portal stores and delivers the messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from portal.notifications import Message, notification_check, notification_rule
+from portal.notifications.kinds import NotificationKind
+from portal.notifications.recipients import users_with_role
+from portal.roles import PortalRole
+from procedures.choices import ChangeKind, VersionStatus
+from procedures.models import SYSTEM_USERNAME, Procedure, ProcedureVersion
+from procedures.search import procedure_url, version_url
+
+# Owners hear of a coming review this long before it is due.
+REVIEW_NOTICE = timedelta(days=14)
+
+
+def _version(event) -> ProcedureVersion | None:
+    if event.object_type != "procedures.procedureversion":
+        return None
+    return ProcedureVersion.objects.select_related("procedure").filter(pk=event.object_id).first()
+
+
+def _params(event, version: ProcedureVersion) -> dict:
+    return {"actor": event.actor_label, "object": f"{version.procedure.title} v{version.number}"}
+
+
+def _url(version: ProcedureVersion) -> str:
+    return version_url(version.procedure.slug, version.major, version.minor)
+
+
+@notification_rule("procedure.version_submit")
+def review_requested(event):
+    version = _version(event)
+    if version is None or version.status != VersionStatus.IN_REVIEW:
+        return []
+    reviewers = users_with_role(PortalRole.APPROVER).exclude(pk=version.author_id)
+    return [
+        Message(
+            kind=NotificationKind.REVIEW_REQUESTED,
+            recipients=list(reviewers.values_list("pk", flat=True)),
+            text_key="version_submitted",
+            params=_params(event, version),
+            url=_url(version),
+            dedup_key=f"review:{version.pk}:{version.content_sha256[:16]}",
+        )
+    ]
+
+
+@notification_rule("procedure.version_approve")
+def version_approved(event):
+    version = _version(event)
+    if version is None or not (event.after or {}).get("published"):
+        return []
+    messages = [
+        Message(
+            kind=NotificationKind.VERSION_DECIDED,
+            recipients=[version.author_id],
+            text_key="version_approved",
+            params=_params(event, version),
+            url=_url(version),
+        )
+    ]
+    if version.change_kind == ChangeKind.MAJOR and version.major > 1:
+        readers = users_with_role(PortalRole.VIEWER).exclude(username=SYSTEM_USERNAME)
+        messages.append(
+            Message(
+                kind=NotificationKind.ACKNOWLEDGEMENT_REQUIRED,
+                recipients=list(readers.values_list("pk", flat=True)),
+                text_key="acknowledgement_required",
+                params=_params(event, version),
+                url=procedure_url(version.procedure.slug),
+                dedup_key=f"ack:{version.procedure_id}:{version.major}",
+            )
+        )
+    return messages
+
+
+def _decided(text_key: str):
+    def rule(event):
+        version = _version(event)
+        if version is None:
+            return []
+        return [
+            Message(
+                kind=NotificationKind.VERSION_DECIDED,
+                recipients=[version.author_id],
+                text_key=text_key,
+                params=_params(event, version),
+                url=_url(version),
+            )
+        ]
+
+    return rule
+
+
+notification_rule("procedure.version_reject")(_decided("version_rejected"))
+notification_rule("procedure.version_request_changes")(_decided("version_changes_requested"))
+
+
+@notification_check("procedures.review_due")
+def reviews_coming_due(now=None):
+    """Owners of procedures whose review is due within two weeks or already late;
+    once per due date, so a procedure reviewed again reminds again next time."""
+    now = now or timezone.now()
+    due = (
+        Procedure.objects.active()
+        .filter(review_due_at__lte=now + REVIEW_NOTICE, owner__is_active=True)
+        .select_related("owner")
+        .exclude(owner__username=SYSTEM_USERNAME)
+    )
+    for procedure in due:
+        late = procedure.review_due_at < now
+        yield Message(
+            kind=NotificationKind.REVIEW_DUE,
+            recipients=[procedure.owner_id],
+            text_key="review_overdue" if late else "review_due",
+            params={"object": procedure.title, "date": f"{procedure.review_due_at:%Y-%m-%d}"},
+            url=procedure_url(procedure.slug),
+            dedup_key=f"review-due:{procedure.pk}:{procedure.review_due_at:%Y-%m-%d}:{late}",
+        )
