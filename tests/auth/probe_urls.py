@@ -1,6 +1,8 @@
 """The portal's URLs plus one API endpoint, so the API's authentication can be tested
 before the apps publish their own endpoints."""
 
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,4 +27,14 @@ class ProbeView(APIView):
         return Response({"ok": True})
 
 
-urlpatterns = [path("api/v1/probe/", ProbeView.as_view(), name="probe"), *portal_urlpatterns]
+@login_required
+def probe_page(request):
+    require(request.user, "portal.read")
+    return HttpResponse(request.user.get_username())
+
+
+urlpatterns = [
+    path("api/v1/probe/", ProbeView.as_view(), name="probe"),
+    path("probe-page/", probe_page, name="probe-page"),
+    *portal_urlpatterns,
+]
