@@ -57,6 +57,18 @@ def envsecret(name: str, default: str = "") -> str:
 DEBUG = envbool("DEBUG", "false")
 # pytest imports settings before any conftest runs, so it is recognised here.
 TESTING = envbool("PORTAL_TESTING", "true" if "pytest" in sys.modules else "false")
+# PORTAL_PROFILE=production turns the secure defaults on (HSTS, secure cookies, HTTPS
+# redirect, trust in the TLS proxy's X-Forwarded-Proto, JSON logs); each one can
+# still be overridden by its own variable.
+PORTAL_PROFILE = env("PORTAL_PROFILE", "development")
+if PORTAL_PROFILE not in ("development", "production"):
+    raise ImproperlyConfigured(
+        f"PORTAL_PROFILE must be 'development' or 'production', got {PORTAL_PROFILE!r}"
+    )
+PRODUCTION = PORTAL_PROFILE == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false when PORTAL_PROFILE=production")
+_ON_IN_PRODUCTION = "true" if PRODUCTION else "false"
 
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
@@ -93,6 +105,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.RequestIdMiddleware",
+    # Probes and scrapes come by pod IP over plain HTTP: answered before host checks.
+    "portal.health.InternalEndpointsMiddleware",
+    "portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,6 +168,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "portal"),
+            # An unreachable Redis must fail a request (and /readyz) fast, not hang it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -173,6 +190,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Task outcome metrics (Celery signals) are connected when the worker imports this.
+CELERY_IMPORTS = ["portal.metrics"]
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -256,15 +275,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _ON_IN_PRODUCTION)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", _ON_IN_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
-if envbool("BEHIND_TLS_PROXY", "false"):
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading puts the whole registrable domain into browsers' HTTPS-only lists, a
+    # one-way step for the domain's owner, not a default for one internal portal.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if envbool("BEHIND_TLS_PROXY", _ON_IN_PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# /metrics wants "Authorization: Bearer <token>" when this is set; open otherwise.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
 
 # --- Mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -276,7 +302,12 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # --- Logging ----------------------------------------------------------------------
-LOG_FORMAT = env("LOG_FORMAT", "text")  # "json" in production
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', got {LOG_FORMAT!r}")
+# Celery's own log format would break the one-JSON-object-per-line stream.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+LOGGING_CONFIG = "portal.logging.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import views
+from portal.metrics import metrics_view
 from portal.search import views as search_views
 
 handler403 = "portal.views.permission_denied"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("portal.notifications.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.auth.urls")),
     path("procedures/", include("procedures.urls")),

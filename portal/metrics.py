@@ -1,0 +1,235 @@
+"""Prometheus metrics: the functions apps call, the request middleware and /metrics.
+
+Apps record what happened through the plain functions below (``observe_sync``,
+``set_findings``) and never touch prometheus_client themselves, so metric names and
+labels stay in one place. Every label is drawn from a bounded set (URL names, HTTP
+methods and codes, task names, cluster names, severities): no user input becomes a
+label value.
+
+Several processes (gunicorn workers, Celery's prefork children) each hold their own
+counters. With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts), each
+writes them to files in that directory and a scrape sums them; the directory is
+emptied when gunicorn's master or the Celery worker starts. Web processes serve
+/metrics; a Celery worker serves its own on ``CELERY_METRICS_PORT`` when that is set.
+
+/metrics is open unless ``METRICS_TOKEN`` is set; then it wants
+``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from celery import signals as celery_signals
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
+
+UNRESOLVED_VIEW = "<unresolved>"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+HTTP_REQUESTS = Counter(
+    "portal_http_requests_total",
+    "HTTP requests answered, by URL name, method and status code.",
+    ["view", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "portal_http_request_duration_seconds",
+    "Time to answer an HTTP request, by URL name and status code.",
+    ["view", "status"],
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+SYNC_RUNS = Counter(
+    "portal_inventory_syncs_total",
+    "Inventory syncs finished, by cluster, source and result.",
+    ["cluster", "source", "status"],
+)
+SYNC_DURATION = Histogram(
+    "portal_inventory_sync_duration_seconds",
+    "Duration of inventory syncs, by cluster and source.",
+    ["cluster", "source"],
+    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+)
+SYNC_LAST_SUCCESS = Gauge(
+    "portal_inventory_last_success_timestamp_seconds",
+    "Unix time of the last successful sync, by cluster and source.",
+    ["cluster", "source"],
+    multiprocess_mode="max",
+)
+FINDINGS = Gauge(
+    "portal_inventory_findings",
+    "Open inventory findings, by severity, as last evaluated.",
+    ["severity"],
+    multiprocess_mode="mostrecent",
+)
+CELERY_TASKS = Counter(
+    "portal_celery_tasks_total",
+    "Celery task outcomes (success, failure, retry), by task name.",
+    ["task", "outcome"],
+)
+CELERY_TASK_DURATION = Histogram(
+    "portal_celery_task_duration_seconds",
+    "Time a Celery task ran, by task name.",
+    ["task"],
+    buckets=(0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+)
+
+SYNC_OK_STATUSES = frozenset({"ok", "success", "succeeded"})
+_seen_severities: set[str] = set()
+_task_started: dict[str, float] = {}
+
+
+# --- What the apps call ---------------------------------------------------------------
+
+
+def observe_sync(cluster: str, source: str, status: str, seconds: float) -> None:
+    """Record one finished sync: ``status`` is the run's result ("ok", "partial",
+    "failed", …), ``seconds`` its duration."""
+    status = status.lower()
+    SYNC_RUNS.labels(cluster, source, status).inc()
+    SYNC_DURATION.labels(cluster, source).observe(max(seconds, 0.0))
+    if status in SYNC_OK_STATUSES:
+        SYNC_LAST_SUCCESS.labels(cluster, source).set(time.time())
+
+
+def set_findings(count_by_severity: Mapping[str, int]) -> None:
+    """Publish the current number of open findings per severity. A severity seen
+    before and missing now is published as 0, not left at its old value."""
+    for severity in _seen_severities - set(count_by_severity):
+        FINDINGS.labels(severity).set(0)
+    for severity, count in count_by_severity.items():
+        FINDINGS.labels(severity).set(count)
+        _seen_severities.add(severity)
+
+
+def observe_request(view: str, method: str, status: int, seconds: float) -> None:
+    method = method if method in METHODS else "other"
+    HTTP_REQUESTS.labels(view, method, str(status)).inc()
+    HTTP_LATENCY.labels(view, str(status)).observe(seconds)
+
+
+# --- Exposition -------------------------------------------------------------------------
+
+
+def multiprocess_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def collector_registry() -> CollectorRegistry:
+    if multiprocess_dir() is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def render_metrics() -> bytes:
+    return generate_latest(collector_registry())
+
+
+def _authorized(request) -> bool:
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if not token:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+@never_cache
+def metrics_view(request):
+    if not _authorized(request):
+        response = HttpResponse("A bearer token is required.\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetricsMiddleware:
+    """Counts and times every request under its URL name, never its path: paths carry
+    ids and arbitrary 404 probes, URL names are a fixed set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match is not None and match.view_name else UNRESOLVED_VIEW
+        observe_request(
+            view, request.method or "", response.status_code, time.perf_counter() - started
+        )
+        return response
+
+
+# --- Celery -----------------------------------------------------------------------------
+
+
+def _task_name(sender) -> str:
+    return getattr(sender, "name", None) or str(sender)
+
+
+@celery_signals.task_prerun.connect
+def _task_prerun(task_id=None, **_kwargs):
+    if task_id:
+        _task_started[task_id] = time.perf_counter()
+
+
+@celery_signals.task_postrun.connect
+def _task_postrun(sender=None, task_id=None, **_kwargs):
+    started = _task_started.pop(task_id, None) if task_id else None
+    if started is not None:
+        CELERY_TASK_DURATION.labels(_task_name(sender)).observe(time.perf_counter() - started)
+
+
+@celery_signals.task_success.connect
+def _task_success(sender=None, **_kwargs):
+    CELERY_TASKS.labels(_task_name(sender), "success").inc()
+
+
+@celery_signals.task_failure.connect
+def _task_failure(sender=None, **_kwargs):
+    CELERY_TASKS.labels(_task_name(sender), "failure").inc()
+
+
+@celery_signals.task_retry.connect
+def _task_retry(sender=None, **_kwargs):
+    CELERY_TASKS.labels(_task_name(sender), "retry").inc()
+
+
+@celery_signals.worker_init.connect
+def _worker_init(**_kwargs):
+    # Runs in the worker's main process, before the pool forks its children.
+    directory = multiprocess_dir()
+    if directory is not None:
+        # Files from a previous run of this container would be summed in.
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        start_http_server(int(port), registry=collector_registry())
+
+
+@celery_signals.worker_process_shutdown.connect
+def _worker_process_shutdown(pid=None, **_kwargs):
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(pid or os.getpid())
