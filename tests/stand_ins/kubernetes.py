@@ -132,7 +132,7 @@ class KubernetesStandIn:
         self._objects: dict[str, dict[str, dict]] = {r: {} for r in RESOURCES}
         self._events: list[_Event] = []
         self._snapshots: dict[tuple[str, int], tuple[list[str], list[dict]]] = {}
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, str | None]] = []
         self._expire_continues = 0
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
@@ -232,10 +232,10 @@ class KubernetesStandIn:
             self._compacted = self._rv
             self._snapshots.clear()
 
-    def fail_next(self, status: int = 500, times: int = 1) -> None:
-        """Answer the next ``times`` requests with ``status`` and a Status body."""
+    def fail_next(self, status: int = 500, times: int = 1, path: str | None = None) -> None:
+        """Answer the next ``times`` requests (to ``path`` only, if given) with ``status``."""
         with self._cond:
-            self._failures.extend([status] * times)
+            self._failures.extend([(status, path)] * times)
 
     def expire_next_continue(self, times: int = 1) -> None:
         """Answer the next ``times`` requests that carry a continue token with 410 Expired."""
@@ -244,9 +244,13 @@ class KubernetesStandIn:
 
     # -- serving (called by the handler) ---------------------------------------
 
-    def _take_failure(self) -> int | None:
+    def _take_failure(self, path: str) -> int | None:
         with self._cond:
-            return self._failures.pop(0) if self._failures else None
+            for index, (status, only) in enumerate(self._failures):
+                if only is None or only == path:
+                    del self._failures[index]
+                    return status
+            return None
 
     def list_page(self, resource: str, namespace: str | None, query: dict) -> tuple[int, dict]:
         limit = int(query.get("limit", ["0"])[0] or 0)
@@ -401,11 +405,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a timeout test): nothing left to tell it.
+            self.close_connection = True
 
     def do_GET(self) -> None:
         api = self.api
@@ -418,7 +426,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {api.token}":
             self._send_json(401, status_body(401, "Unauthorized", "Unauthorized"))
             return
-        failure = api._take_failure()
+        failure = api._take_failure(parts.path)
         if failure is not None:
             self._send_json(
                 failure,
