@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import views
+from portal.auth import views as auth_views
 from portal.metrics import metrics_view
 from portal.search import views as search_views
 
@@ -32,7 +33,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    # The admin signs in through the portal's login, so Keycloak and the audit apply.
+    # The admin signs in and out through the portal's pages, so Keycloak and the audit apply.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/logout/", auth_views.logout_view),
     path("admin/", admin.site.urls),
 ]

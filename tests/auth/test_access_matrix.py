@@ -1,0 +1,130 @@
+"""Who gets what: every portal page and API endpoint × the four people and anonymous.
+
+The table covers the portal's own URLs. The walk below it covers every URL without
+parameters that any app registers, so a new page that forgets its login check fails
+here without anyone adding a row.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+LOGIN = "login"  # a redirect to the sign-in page
+
+# URL → expected status for anonymous, carol (viewer), alice (editor), bob (approver),
+# dave (admin). The Django admin is for staff accounts (the break-glass superuser);
+# portal roles do not make anyone staff, so everyone is sent to its login.
+MATRIX = [
+    ("/", (LOGIN, 200, 200, 200, 200)),
+    ("/audit/", (LOGIN, 403, 403, 403, 200)),
+    ("/api/schema/", (200, 200, 200, 200, 200)),
+    ("/api/docs/", (200, 200, 200, 200, 200)),
+    ("/healthz", (200, 200, 200, 200, 200)),
+    ("/readyz", (200, 200, 200, 200, 200)),
+    ("/admin/", (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    ("/accounts/login/", (200, 200, 200, 200, 200)),
+    ("/accounts/logged-out/", (200, 200, 200, 200, 200)),
+]
+PEOPLE = ["anonymous", "carol", "alice", "bob", "dave"]
+
+# Reachable without signing in, and why.
+PUBLIC = {
+    "/healthz": "liveness probe",
+    "/readyz": "readiness probe",
+    "/api/schema/": "the API's description holds no data; clients need it before they sign in",
+    "/api/docs/": "the same description, rendered",
+    "/metrics": "Prometheus scrapes it; set METRICS_TOKEN to require a bearer token",
+    "/accounts/login/": "signing in",
+    "/accounts/logout/": "signing out (POST only)",
+    "/admin/logout/": "signing out, the same view",
+    "/accounts/logged-out/": "the page after signing out",
+    "/accounts/break-glass/": "the superuser's emergency sign-in",
+    "/accounts/oidc/login/": "starts the Keycloak sign-in",
+    "/accounts/oidc/callback/": "Keycloak's answer; refuses anything without a known state",
+    "/accounts/oidc/backchannel-logout": "Keycloak's signed logout notice (POST only)",
+    "/i18n/setlang/": "choosing the language",
+}
+
+
+def is_login_redirect(response) -> bool:
+    location = response.get("Location", "")
+    return response.status_code == 302 and (
+        location.startswith("/accounts/login/") or location.startswith("/admin/login/")
+    )
+
+
+def expected(cell, response) -> bool:
+    if cell == LOGIN:
+        return is_login_redirect(response)
+    return response.status_code == cell
+
+
+@pytest.mark.parametrize(("url", "row"), MATRIX, ids=[url for url, _row in MATRIX])
+def test_access_matrix(url, row, people, client_for):
+    wrong = {}
+    for name, cell in zip(PEOPLE, row, strict=True):
+        response = client_for(people.get(name)).get(url)
+        if not expected(cell, response):
+            wrong[name] = (cell, response.status_code, response.get("Location", ""))
+    assert not wrong, f"{url}: expected vs got: {wrong}"
+
+
+def parameterless_paths(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+    """Every URL of the portal that takes no parameters."""
+    resolver = resolver or get_resolver("portal.urls")
+    paths = []
+    for entry in resolver.url_patterns:
+        pattern = entry.pattern
+        if getattr(pattern, "converters", None) or pattern.regex.groups:
+            continue
+        text = str(pattern)
+        if text.startswith("^") or text.endswith("$"):
+            text = text.lstrip("^").rstrip("$")
+            if any(ch in text for ch in ".*+?[](){}|\\"):
+                continue
+        if isinstance(entry, URLResolver):
+            paths.extend(parameterless_paths(entry, prefix + text))
+        elif isinstance(entry, URLPattern):
+            paths.append("/" + prefix + text)
+    return sorted(set(paths))
+
+
+def test_the_walk_finds_the_portals_urls():
+    paths = parameterless_paths()
+    for url, _row in MATRIX:
+        assert url in paths
+    assert "/admin/auth/user/" in paths
+
+
+@pytest.mark.parametrize("url", parameterless_paths())
+def test_anonymous_is_sent_to_sign_in_or_refused(url, client):
+    response = client.get(url)
+    if url in PUBLIC:
+        assert response.status_code < 500, f"public {url} ({PUBLIC[url]}): {response.status_code}"
+        return
+    if response.status_code == 405:  # a POST-only action: it must refuse the POST
+        response = client.post(url)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403), f"{url}: {response.status_code}"
+    else:
+        assert is_login_redirect(response), (
+            f"{url}: {response.status_code} {response.get('Location', '')}"
+        )
+
+
+API_PATHS = [p for p in parameterless_paths() if p.startswith("/api/v1/")]
+
+
+def test_with_keycloak_anonymous_api_calls_get_a_bearer_challenge(keycloak, client):
+    assert API_PATHS
+    for url in API_PATHS:
+        response = client.get(url)
+        assert response.status_code == 401, f"{url}: {response.status_code}"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_with_keycloak_pages_send_anonymous_to_keycloak(keycloak, client):
+    response = client.get("/audit/", follow=False)
+    assert response["Location"] == "/accounts/login/?next=/audit/"
+    assert client.get(response["Location"])["Location"].startswith("/accounts/oidc/login/")
