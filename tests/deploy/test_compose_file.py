@@ -169,11 +169,7 @@ def test_keycloak_imports_the_realm_and_reports_readiness_on_the_management_port
 
 def test_the_browser_and_the_portal_reach_keycloak_at_one_url(compose):
     # Tokens carry the URL the browser used as their issuer; the portal must use it too.
-    env = dict(
-        line.split("=", 1)
-        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    )
+    env = _example_env()
     assert env["KEYCLOAK_SERVER_URL"] == "http://localhost:8080"
     web, keycloak = compose["services"]["web"], compose["services"]["keycloak"]
     assert web["network_mode"] == "service:keycloak"
@@ -229,3 +225,27 @@ def test_dockerfile_builds_a_non_root_image_with_static_files_and_a_healthcheck(
     assert "ENV SECRET_KEY" not in text and "ARG SECRET_KEY" not in text
     assert "HEALTHCHECK" in runtime and "urllib.request" in runtime and "/healthz" in runtime
     assert "gunicorn" in runtime and (ROOT / "deploy" / "gunicorn.conf.py").is_file()
+
+
+def _example_env() -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def test_the_example_env_matches_the_realm_that_compose_imports():
+    # `docker compose up` then signing in as a demo person is the whole set-up, so the
+    # portal's client settings must be the ones the imported realm defines.
+    realm = json.loads((ROOT / "deploy" / "keycloak" / "realm-mlops.json").read_text())
+    env = _example_env()
+    assert env["KEYCLOAK_REALM"] == realm["realm"]
+    (client,) = [c for c in realm["clients"] if c["clientId"] == env["KEYCLOAK_CLIENT_ID"]]
+    assert client.get("secret") == env["KEYCLOAK_CLIENT_SECRET"]
+    site = env["SITE_URL"].rstrip("/")
+    assert any(uri.rstrip("*").rstrip("/") == site for uri in client["redirectUris"])
+    hosts = env["ALLOWED_HOSTS"].split(",")
+    assert site.split("://", 1)[1].split(":")[0] in hosts
+    people = {u["username"] for u in realm.get("users", [])}
+    assert {"alice", "bob", "carol", "dave"} <= people
