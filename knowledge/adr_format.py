@@ -243,7 +243,10 @@ def _front_matter(file_name: str, lines: list[str], adr: ParsedAdr) -> int:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         raise AdrFormatError(
-            file_name, line, _("The front matter is not valid YAML: %(error)s") % {"error": exc}
+            file_name,
+            line,
+            _("The front matter is not valid YAML: %(error)s")
+            % {"error": getattr(exc, "problem", None) or exc},
         ) from exc
     if not isinstance(data, dict):
         raise AdrFormatError(file_name, 2, _("The front matter must be a set of key: value."))

@@ -20,6 +20,8 @@ FILE_PHRASES = {
     LinkKind.RELATES_TO: ("Relates to", "Relates to", "relates-to", "relates-to"),
 }
 
+LINK_KEY_ORDER = ["supersedes", "superseded-by", "amends", "amended-by", "relates-to"]
+
 
 def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "") -> QuerySet[Adr]:
     qs = Adr.objects.for_list()
@@ -182,6 +184,9 @@ def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:
                     phrase, key, link.source.number, link.source.title, link.source.file_name
                 )
             )
+        # Relates-to reads the same both ways, so its stored direction must not
+        # change the file: order the links by kind and number only.
+        links.sort(key=lambda link: (LINK_KEY_ORDER.index(link.front_matter_key), link.number))
         data = ExportAdr(
             number=adr.number,
             title=adr.title,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -65,6 +66,14 @@ class AdrImportReport:
 
 
 def _read(name: str, content: str | bytes) -> ParsedAdr:
+    size = len(content.encode("utf-8") if isinstance(content, str) else content)
+    if size > settings.MARKDOWN_MAX_BYTES:
+        raise AdrFormatError(
+            name,
+            1,
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"size": size, "limit": settings.MARKDOWN_MAX_BYTES},
+        )
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8")

@@ -1,0 +1,357 @@
+"""The knowledge API under /api/v1/. Views parse and answer; services decide."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from knowledge import services
+from knowledge.api import serializers as s
+from knowledge.choices import AdrStatus
+from knowledge.models import Activity, Adr, AdrLink, Assignment, Enrolment, Role, Track
+from knowledge.selectors import adr as adr_selectors
+from knowledge.selectors import onboarding as onboarding_selectors
+from portal.elements import ElementCode
+from portal.policy import can
+
+
+class PolicyActionsMixin:
+    """Which policy action a write needs, per viewset action; the services check
+    the same action (and the object rules) again."""
+
+    write_actions: dict[str, str] = {}
+
+    @property
+    def write_action(self) -> str:
+        return self.write_actions.get(getattr(self, "action", ""), "portal.write")
+
+
+class AdrViewSet(
+    PolicyActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Architecture decision records, by number."""
+
+    serializer_class = s.AdrSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+    ordering_fields = ["number", "date", "title"]
+    write_actions = {
+        "create": "adr.create",
+        "partial_update": "adr.edit",
+        "accept": "adr.accept",
+        "reject": "adr.reject",
+        "deprecate": "adr.deprecate",
+        "supersede": "adr.supersede",
+        "import_files": "adr.import",
+    }
+
+    def get_queryset(self):
+        if self.action == "list":
+            params = self.request.query_params
+            status_ = params.get("status", "")
+            element = params.get("element", "")
+            if status_ and status_ not in AdrStatus.values:
+                raise ApiValidationError({"status": ["Unknown status."]})
+            if element and element not in ElementCode.values:
+                raise ApiValidationError({"element": ["Unknown IS element."]})
+            return adr_selectors.adr_list(
+                status=status_, tag=params.get("tag", ""), element=element, q=params.get("q", "")
+            ).prefetch_related("procedures")
+        return Adr.objects.for_page()
+
+    def _fresh(self, adr: Adr) -> dict:
+        return s.AdrSerializer(Adr.objects.for_page().get(pk=adr.pk)).data
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=AdrStatus.values),
+            OpenApiParameter("element", str, enum=ElementCode.values),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("q", str),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.AdrWriteSerializer, responses={201: s.AdrSerializer})
+    def create(self, request):
+        data = s.AdrWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("revision", None)
+        adr = services.adr_create(actor=request.user, **values)
+        return Response(self._fresh(adr), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AdrWriteSerializer, responses={200: s.AdrSerializer})
+    def partial_update(self, request, number=None):
+        adr = self.get_object()
+        data = s.AdrWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "revision" not in values:
+            raise ApiValidationError({"revision": ["Send the revision you edited."]})
+        adr = services.adr_update(actor=request.user, adr=adr, **values)
+        return Response(self._fresh(adr))
+
+    def _status(self, request, service):
+        adr = self.get_object()
+        data = s.StatusNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        service(actor=request.user, adr=adr, note=data.validated_data.get("note", ""))
+        return Response(self._fresh(adr))
+
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, number=None):
+        return self._status(request, services.adr_accept)
+
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, number=None):
+        return self._status(request, services.adr_reject)
+
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @action(detail=True, methods=["post"])
+    def deprecate(self, request, number=None):
+        return self._status(request, services.adr_deprecate)
+
+    @extend_schema(request=s.SupersedeSerializer, responses={200: s.AdrSerializer})
+    @action(detail=True, methods=["post"])
+    def supersede(self, request, number=None):
+        adr = self.get_object()
+        data = s.SupersedeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.adr_supersede(
+            actor=request.user,
+            adr=adr,
+            old=data.validated_data["old"],
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(self._fresh(adr))
+
+    @extend_schema(
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_files(self, request):
+        """Upload ADR Markdown files (field ``files``, repeated). Each bad file is
+        reported with its line; the others are imported."""
+        files = request.FILES.getlist("files")
+        if not files:
+            raise ApiValidationError({"files": ["Upload one or more Markdown files."]})
+        report = services.adr_import(actor=request.user, files=[(f.name, f.read()) for f in files])
+        imported = report.created or report.updated or report.unchanged
+        code = status.HTTP_200_OK if imported or not report.errors else status.HTTP_400_BAD_REQUEST
+        return Response(report.as_dict(), status=code)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("template", str, enum=["madr", "nygard"])],
+        responses={200: {"type": "object", "additionalProperties": {"type": "string"}}},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """All records as Markdown files (MADR 4 or Nygard), file name → text."""
+        template = request.query_params.get("template", "madr")
+        if template not in ("madr", "nygard"):
+            raise ApiValidationError({"template": ["Use madr or nygard."]})
+        return Response(adr_selectors.export_files(Adr.objects.all(), template))
+
+
+class AdrLinkViewSet(
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Typed links between records; "supersedes" also marks the target superseded."""
+
+    serializer_class = s.AdrLinkSerializer
+    queryset = AdrLink.objects.select_related("source", "target").order_by("id")
+    # Whether a link may be made depends on its kind (supersedes: approvers): the
+    # service decides, with the same policy.
+    write_actions = {"create": "portal.read", "destroy": "portal.read"}
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.adr_link_add(
+            actor=self.request.user, source=data["source"], target=data["target"], kind=data["kind"]
+        )
+
+    def perform_destroy(self, instance):
+        services.adr_link_remove(actor=self.request.user, link=instance)
+
+
+class RoleViewSet(
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.RoleSerializer
+    queryset = Role.objects.all()
+    lookup_field = "slug"
+    write_actions = {
+        "create": "matrix.edit",
+        "partial_update": "matrix.edit",
+        "update": "matrix.edit",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = services.role_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("slug", None)
+        serializer.instance = services.role_update(
+            actor=self.request.user, role=serializer.instance, **data
+        )
+
+
+class ActivityViewSet(
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ActivitySerializer
+    queryset = Activity.objects.select_related("procedure").prefetch_related(
+        "elements", "assignments__role"
+    )
+    lookup_field = "slug"
+    write_actions = {"create": "matrix.edit"}
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        elements = data.pop("element_codes", [])
+        activity = services.activity_create(actor=self.request.user, elements=elements, **data)
+        serializer.instance = self.get_queryset().get(pk=activity.pk)
+
+
+class AssignmentViewSet(PolicyActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The cells of the matrix. POST sets one cell (an empty letter clears it)."""
+
+    serializer_class = s.AssignmentSerializer
+    queryset = Assignment.objects.select_related("activity", "role").order_by(
+        "activity__order", "role__order"
+    )
+    write_actions = {"create": "matrix.edit"}
+
+    @extend_schema(
+        request=s.AssignmentSerializer, responses={200: s.AssignmentSerializer, 204: None}
+    )
+    def create(self, request):
+        data = s.AssignmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_set(
+            actor=request.user,
+            activity=data.validated_data["activity"],
+            role=data.validated_data["role"],
+            letter=data.validated_data["letter"],
+        )
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.AssignmentSerializer(assignment).data)
+
+
+class TrackViewSet(
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.TrackSerializer
+    queryset = Track.objects.select_related("role").prefetch_related(
+        "steps__procedure", "steps__adr", "steps__depends_on"
+    )
+    write_actions = {"create": "track.edit", "steps": "track.edit"}
+
+    def perform_create(self, serializer):
+        serializer.instance = services.track_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=s.TrackStepSerializer, responses={201: s.TrackStepSerializer})
+    @action(detail=True, methods=["post"])
+    def steps(self, request, pk=None):
+        track = self.get_object()
+        data = s.TrackStepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        depends_on = values.pop("depends_on", [])
+        step = services.track_step_create(
+            actor=request.user, track=track, depends_on=depends_on, **values
+        )
+        return Response(s.TrackStepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+
+class EnrolmentViewSet(
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People on tracks. Everybody sees their own; editors and leads see all."""
+
+    serializer_class = s.EnrolmentSerializer
+    # The person completes their own steps (checked by the service), so a reader may post.
+    write_actions = {"create": "enrolment.create", "complete": "portal.read"}
+
+    queryset = Enrolment.objects.none()
+
+    def get_queryset(self):
+        qs = Enrolment.objects.for_progress().order_by("id")
+        if getattr(self, "swagger_fake_view", False):
+            return qs
+        if not can(self.request.user, "onboarding.view_all"):
+            qs = qs.filter(user=self.request.user)
+        return qs
+
+    def perform_create(self, serializer):
+        serializer.instance = services.enrolment_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(responses={200: s.ProgressSerializer})
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        enrolment = self.get_object()
+        return Response(s.ProgressSerializer(onboarding_selectors.progress_of([enrolment])[0]).data)
+
+    @extend_schema(responses={200: s.ProgressSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="progress")
+    def progress_all(self, request):
+        enrolments = list(self.get_queryset())
+        return Response(
+            s.ProgressSerializer(onboarding_selectors.progress_of(enrolments), many=True).data
+        )
+
+    @extend_schema(request=s.CompleteStepSerializer, responses={200: s.ProgressSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        enrolment = get_object_or_404(Enrolment.objects.select_related("user", "track"), pk=pk)
+        data = s.CompleteStepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.step_complete(
+            actor=request.user, enrolment=enrolment, step=data.validated_data["step"]
+        )
+        return Response(s.ProgressSerializer(onboarding_selectors.progress_for(enrolment)).data)
