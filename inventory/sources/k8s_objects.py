@@ -108,6 +108,10 @@ def _gfd_fields(labels: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _resources(value: Any, what: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _mapping(value, what).items() if v is not None}
+
+
 def _taint(taint: Any, node: str) -> str:
     if not isinstance(taint, Mapping) or not taint.get("key"):
         raise SourceError(f"Node {node}: a taint has no key")
@@ -133,14 +137,8 @@ def node_facts(obj: Mapping[str, Any], position: int | None = None) -> NodeFacts
     labels = {
         str(k): str(v) for k, v in _mapping(metadata.get("labels"), f"Node {name}: labels").items()
     }
-    capacity = {
-        str(k): str(v)
-        for k, v in _mapping(status.get("capacity"), f"Node {name}: capacity").items()
-    }
-    allocatable = {
-        str(k): str(v)
-        for k, v in _mapping(status.get("allocatable"), f"Node {name}: allocatable").items()
-    }
+    capacity = _resources(status.get("capacity"), f"Node {name}: capacity")
+    allocatable = _resources(status.get("allocatable"), f"Node {name}: allocatable")
     roles = {key[len(ROLE_LABEL_PREFIX) :] for key in labels if key.startswith(ROLE_LABEL_PREFIX)}
     if labels.get("kubernetes.io/role"):
         roles.add(labels["kubernetes.io/role"])
