@@ -7,7 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401
+        from portal import checks, home  # noqa: F401
         from portal.notifications import setup as notifications_setup
 
         notifications_setup.connect()
+        home.register()

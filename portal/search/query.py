@@ -120,10 +120,41 @@ def search(
 ) -> SearchPage:
     query = (query or "").replace("\x00", "").strip()[:MAX_QUERY]
     if not query:
+        if kind or element:
+            return _browse(kind, element, page, per_page)
         return SearchPage(query="", hits=[], page=None, total=0)
     if connection.vendor == "postgresql":
         return _search_postgres(query, kind, element, page, per_page)
     return _search_folded(query, kind, element, page, per_page)
+
+
+def _browse(kind, element, page_number, per_page) -> SearchPage:
+    """No words, only filters: everything of that kind or element, latest first
+    (the home page's element panels link here)."""
+    kind_counts = _kind_counts(_filtered("", element))
+    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
+    entries = (
+        _filtered(kind, element)
+        .defer("body", "body_folded", "title_folded")
+        .order_by("-updated_at", "-id")
+    )
+    paginator = Paginator(entries, per_page)
+    paginator.count = total
+    page = paginator.get_page(page_number)
+    hits = [
+        SearchHit(
+            kind=r.kind,
+            object_id=r.object_id,
+            url=r.url,
+            title=_mark(r.title),
+            snippet=_mark(""),
+            elements=r.element_codes,
+            status=r.status,
+            updated_at=r.updated_at,
+        )
+        for r in page.object_list
+    ]
+    return SearchPage(query="", hits=hits, page=page, total=total, kind_counts=kind_counts)
 
 
 # --- PostgreSQL -------------------------------------------------------------------
