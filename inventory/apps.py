@@ -5,3 +5,42 @@ from django.utils.translation import gettext_lazy as _
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        from inventory import rules  # noqa: F401  (registers the policy rules)
+        from inventory.services import demo_inventory_seed
+        from portal.elements import ElementCode
+        from portal.registry import HomePanel, registry
+
+        registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
+        registry.add_home_panel(
+            HomePanel(
+                key="inventory-hardware",
+                element=ElementCode.HARDWARE,
+                template="inventory/_home_hardware.html",
+                build=_hardware_panel,
+                order=10,
+            )
+        )
+        registry.add_home_panel(
+            HomePanel(
+                key="inventory-software",
+                element=ElementCode.SOFTWARE,
+                template="inventory/_home_software.html",
+                build=_software_panel,
+                order=10,
+            )
+        )
+        registry.add_seeder(40, "inventory demo", demo_inventory_seed)
+
+
+def _hardware_panel(request) -> dict:
+    from inventory.selectors import hardware_panel
+
+    return hardware_panel()
+
+
+def _software_panel(request) -> dict:
+    from inventory.selectors import software_panel
+
+    return software_panel()

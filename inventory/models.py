@@ -58,7 +58,8 @@ class Cluster(models.Model):
 class InventorySource(models.Model):
     """Where a cluster's facts come from. ``config`` holds paths and URLs only.
 
-    kubernetes: {"in_cluster": true} or {"kubeconfig": "/path", "context": "name"}
+    kubernetes: {"in_cluster": true} or {"kubeconfig": "/path", "context": "name"},
+    optionally "page_size" and "request_timeout" (seconds);
     files: {"path": "/folder"}; dcgm: {"urls": ["http://node:9400/metrics"]};
     gpu_agent: {} (agents push their reports).
     Last success and last error are read from the SyncRuns, so that a sync where
@@ -115,6 +116,12 @@ def validate_source_config(kind: str, config) -> list[str]:
     if kind == SourceKind.KUBERNETES:
         if not config.get("in_cluster") and not config.get("kubeconfig"):
             errors.append(_("Give a kubeconfig path, or in_cluster: true."))
+        for key in ("page_size", "request_timeout"):
+            value = config.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                errors.append(_("%(key)s must be a positive number.") % {"key": key})
     elif kind == SourceKind.FILES:
         if not isinstance(config.get("path"), str) or not config.get("path"):
             errors.append(_("Give the folder path."))

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from inventory import views
 
 app_name = "inventory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("nodes/", views.node_list, name="node-list"),
+    path("nodes/<int:pk>/", views.node_detail, name="node-detail"),
+    path("gpus/", views.gpu_list, name="gpu-list"),
+    path("components/", views.component_list, name="component-list"),
+    path("changes/", views.change_list, name="change-list"),
+    path("sync-runs/", views.syncrun_list, name="syncrun-list"),
+    path("findings/", views.findings, name="findings"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("clusters/<int:pk>/sync/", views.cluster_sync_now, name="cluster-sync"),
+]

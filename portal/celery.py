@@ -18,7 +18,17 @@ app.conf.task_queues = (
     Broadcast("gpu-agents"),
 )
 app.conf.task_routes = {
+    # Exact names win over patterns: every GPU node's agent gets this one.
+    "inventory.agent_collect": {"queue": "gpu-agents"},
     "inventory.*": {"queue": "inventory"},
     "notifications.*": {"queue": "notifications"},
+}
+app.conf.beat_schedule = {
+    # Cheap when nothing is due: one query over the sources; syncs run on "inventory".
+    "inventory-dispatch-due-syncs": {
+        "task": "inventory.dispatch_due_syncs",
+        "schedule": 30.0,
+        "options": {"queue": "inventory", "expires": 25},
+    },
 }
 app.autodiscover_tasks()

@@ -58,7 +58,7 @@ def test_unchanged_resync_writes_only_the_syncrun():
     snapshot = cluster_snapshot(5, gpus_per_node=2)
     run_sync(cluster, snapshot)
     with CaptureQueriesContext(connection) as ctx:
-        run, result = run_sync(cluster, snapshot)
+        run, _result = run_sync(cluster, snapshot)
     sql = writes(ctx.captured_queries)
     assert len(sql) == 1 and "inventory_syncrun" in sql[0]
     assert (run.added, run.changed, run.gone) == (0, 0, 0)

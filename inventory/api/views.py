@@ -1,0 +1,182 @@
+"""The inventory API: read for viewers, writes (clusters, sources, sync) for admins."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory import services
+from inventory.api.serializers import (
+    ClusterSerializer,
+    ComponentSerializer,
+    FindingSerializer,
+    GpuSerializer,
+    InventoryChangeSerializer,
+    InventorySourceSerializer,
+    NodeSerializer,
+    SyncRunSerializer,
+)
+from inventory.findings import findings_compute
+from inventory.models import (
+    Cluster,
+    Component,
+    Gpu,
+    InventoryChange,
+    Node,
+    SyncRun,
+)
+from inventory.selectors import sources_with_status
+
+
+class InventoryAccess:
+    read_action = "inventory.read"
+    write_action = "inventory.manage"
+
+
+class GoneFilter(django_filters.FilterSet):
+    gone = django_filters.BooleanFilter(
+        field_name="gone_at", lookup_expr="isnull", exclude=True, label="gone"
+    )
+
+
+class NodeFilter(GoneFilter):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Node
+        fields = ["cluster", "ready", "gone"]
+
+
+class GpuFilter(GoneFilter):
+    product = django_filters.CharFilter(lookup_expr="icontains")
+    node = django_filters.CharFilter(field_name="node_name")
+
+    class Meta:
+        model = Gpu
+        fields = ["cluster", "product", "node", "driver_version", "mig_mode", "gone"]
+
+
+class ComponentFilter(GoneFilter):
+    class Meta:
+        model = Component
+        fields = ["cluster", "category", "namespace", "gone"]
+
+
+class ChangeFilter(django_filters.FilterSet):
+    kind = django_filters.CharFilter(field_name="object_kind")
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = InventoryChange
+        fields = ["cluster", "kind", "change", "object_id", "since", "until"]
+
+
+class ClusterViewSet(
+    InventoryAccess,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Cluster.objects.order_by("name")
+    serializer_class = ClusterSerializer
+    filterset_fields = ["is_demo"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.cluster_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.cluster_update(
+            actor=self.request.user, cluster=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(request=None, responses={202: None})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        services.cluster_sync_request(actor=request.user, cluster=self.get_object())
+        return Response({"detail": "sync queued"}, status=status.HTTP_202_ACCEPTED)
+
+
+class InventorySourceViewSet(InventoryAccess, viewsets.ModelViewSet):
+    serializer_class = InventorySourceSerializer
+    filterset_fields = ["cluster", "kind", "enabled"]
+
+    def get_queryset(self):
+        return sources_with_status()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.source_create(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("cluster", None)  # a source does not move between clusters
+        serializer.instance = services.source_update(
+            actor=self.request.user, source=serializer.instance, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.source_delete(actor=self.request.user, source=instance)
+
+
+class ReadOnlyInventory(InventoryAccess, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class NodeViewSet(ReadOnlyInventory):
+    serializer_class = NodeSerializer
+    filterset_class = NodeFilter
+    queryset = Node.objects.annotate(
+        gpu_count=Count("gpus", filter=Q(gpus__gone_at__isnull=True))
+    ).order_by("cluster_id", "name")
+
+
+class GpuViewSet(ReadOnlyInventory):
+    serializer_class = GpuSerializer
+    filterset_class = GpuFilter
+    queryset = Gpu.objects.order_by("cluster_id", "node_name", "index")
+
+
+class ComponentViewSet(ReadOnlyInventory):
+    serializer_class = ComponentSerializer
+    filterset_class = ComponentFilter
+    queryset = Component.objects.order_by("cluster_id", "category", "name")
+
+
+class InventoryChangeViewSet(ReadOnlyInventory):
+    serializer_class = InventoryChangeSerializer
+    filterset_class = ChangeFilter
+    queryset = InventoryChange.objects.order_by("-at", "-id")
+
+
+class SyncRunViewSet(ReadOnlyInventory):
+    serializer_class = SyncRunSerializer
+    filterset_fields = ["cluster", "source", "status", "source_kind"]
+    queryset = SyncRun.objects.order_by("-started_at", "-id")
+
+
+class FindingsView(InventoryAccess, APIView):
+    @extend_schema(responses=FindingSerializer(many=True))
+    def get(self, request):
+        cluster = request.query_params.get("cluster")
+        try:
+            cluster_id = int(cluster) if cluster else None
+        except ValueError:
+            return Response(
+                {"detail": "cluster must be an integer", "code": "invalid"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        found = findings_compute(cluster_id=cluster_id)
+        code = request.query_params.get("code")
+        if code:
+            found = [f for f in found if f.code == code]
+        return Response(FindingSerializer(found, many=True).data)

@@ -1,0 +1,432 @@
+"""Every write of the inventory app.
+
+Syncs run as the system (beat, the CLI, a GPU agent's report) and leave their trace as
+SyncRuns and InventoryChanges; what people do (configure a source, ask for a sync)
+goes through policy and the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from inventory.choices import PULL_KINDS, SourceKind, SyncStatus
+from inventory.locks import ClusterBusy, cluster_lock
+from inventory.models import Cluster, InventorySource, SyncRun
+from inventory.reconcile import reconcile
+from inventory.sources.facts import GpuFacts, Snapshot, SourceError
+from portal.audit import audit_record
+from portal.policy import require
+
+log = logging.getLogger(__name__)
+
+SOURCE_FIELDS = ("name", "kind", "config", "enabled", "sync_interval_seconds")
+CLUSTER_FIELDS = ("name", "description", "sync_interval_seconds")
+
+
+def _resolve_path(path: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else Path(settings.BASE_DIR) / candidate
+
+
+def source_read(*, source: InventorySource) -> Snapshot:
+    """Ask the outside world; raises SourceError (or anything a broken source raises)."""
+    config = source.config or {}
+    if source.kind == SourceKind.KUBERNETES:
+        from inventory.sources.kubernetes import KubernetesSource
+
+        reader = KubernetesSource(
+            kubeconfig=config.get("kubeconfig") or None,
+            context=config.get("context") or None,
+            in_cluster=bool(config.get("in_cluster")),
+            **{k: config[k] for k in ("page_size", "request_timeout") if k in config},
+        )
+        try:
+            return reader.read()
+        finally:
+            reader.close()
+    if source.kind == SourceKind.FILES:
+        from inventory.sources.files import FileSource
+
+        return FileSource(_resolve_path(config["path"])).read()
+    if source.kind == SourceKind.DCGM:
+        from inventory.sources.dcgm import scrape_dcgm
+
+        # One exporter per GPU node; one that fails fails the read (no partial data).
+        merged = Snapshot(source="dcgm", covers=frozenset({"gpu_metrics"}))
+        for url in config["urls"]:
+            part = scrape_dcgm(url)
+            merged.gpus.extend(part.gpus)
+            merged.warnings.extend(part.warnings)
+        return merged
+    raise SourceError(f"{source.kind} sources push their reports; they are not read")
+
+
+def _failed_run(*, cluster_id: int, source, kind: str, scope: str, started, error: str):
+    duration = int((timezone.now() - started).total_seconds() * 1000)
+    return SyncRun.objects.create(
+        cluster_id=cluster_id,
+        source=source,
+        source_kind=kind,
+        scope=scope[:253],
+        status=SyncStatus.FAILED,
+        started_at=started,
+        duration_ms=max(0, duration),
+        error=error[:10_000],
+    )
+
+
+def _apply(*, cluster_id: int, source, kind: str, scope: str, started, snapshot) -> SyncRun:
+    with transaction.atomic():
+        # A row lock on the cluster: two writers of one cluster never interleave, even
+        # if the Redis lock was lost (Redis restarted mid-sync).
+        cluster = Cluster.objects.select_for_update().get(pk=cluster_id)
+        run = SyncRun(
+            cluster=cluster,
+            source=source,
+            source_kind=kind,
+            scope=scope[:253],
+            status=SyncStatus.SUCCEEDED,
+            started_at=started,
+        )
+        reconcile(cluster=cluster, snapshot=snapshot, run=run)
+        return run
+
+
+def source_sync(*, source: InventorySource) -> SyncRun:
+    """Read one pull source and reconcile it. A failed or partial read changes nothing
+    and is recorded as a failed SyncRun; database errors propagate (the task retries)."""
+    started = timezone.now()
+    try:
+        snapshot = source_read(source=source)
+    except Exception as exc:  # a broken source must never break the sync of the others
+        log.warning("inventory source %s failed: %s", source.pk, exc)
+        return _failed_run(
+            cluster_id=source.cluster_id,
+            source=source,
+            kind=source.kind,
+            scope="",
+            started=started,
+            error=f"{exc.__class__.__name__}: {exc}",
+        )
+    return _apply(
+        cluster_id=source.cluster_id,
+        source=source,
+        kind=source.kind,
+        scope="",
+        started=started,
+        snapshot=snapshot,
+    )
+
+
+def cluster_sync(*, cluster_id: int, source_ids: list[int] | None = None) -> list[SyncRun]:
+    """Sync the cluster's enabled pull sources (or the given ones) under the cluster lock.
+
+    Raises ClusterBusy when another sync of the cluster is running.
+    """
+    sources = InventorySource.objects.filter(
+        cluster_id=cluster_id, enabled=True, kind__in=PULL_KINDS
+    ).order_by("kind", "pk")
+    if source_ids is not None:
+        sources = sources.filter(pk__in=source_ids)
+    runs = []
+    with cluster_lock(cluster_id):
+        for source in sources:
+            runs.append(source_sync(source=source))
+    return runs
+
+
+def gpu_report_ingest(
+    *,
+    cluster_id: int,
+    node_name: str,
+    facts: list[dict[str, Any]] | None,
+    collected_at: str | datetime | None,
+    error: str = "",
+    warnings: list[str] | None = None,
+) -> SyncRun | None:
+    """A GPU agent's report of its node: the GPUs of that node, nothing else.
+
+    Idempotent: the same report delivered twice changes nothing the second time, and a
+    report older than the node's last one is dropped (retries deliver out of order).
+    """
+    started = timezone.now()
+    if isinstance(collected_at, str):
+        collected_at = parse_datetime(collected_at)
+    source = (
+        InventorySource.objects.filter(cluster_id=cluster_id, kind=SourceKind.GPU_AGENT)
+        .order_by("-enabled", "pk")
+        .first()
+    )
+    if not Cluster.objects.filter(pk=cluster_id).exists():
+        log.warning("GPU report for unknown cluster %s from %s dropped", cluster_id, node_name)
+        return None
+    if collected_at is not None:
+        last = SyncRun.objects.filter(
+            cluster_id=cluster_id,
+            source_kind=SourceKind.GPU_AGENT,
+            scope=node_name,
+            status=SyncStatus.SUCCEEDED,
+        ).aggregate(last=Max("started_at"))["last"]
+        if last is not None and collected_at < last:
+            log.info("stale GPU report of %s (%s < %s) dropped", node_name, collected_at, last)
+            return None
+        started = collected_at
+    kind = SourceKind.GPU_AGENT
+    if error or facts is None:
+        return _failed_run(
+            cluster_id=cluster_id,
+            source=source,
+            kind=kind,
+            scope=node_name,
+            started=started,
+            error=error or "the agent sent no GPU list",
+        )
+    try:
+        gpus = [GpuFacts.from_dict(item) for item in facts]
+        if any(g.node_name != node_name or not g.uuid for g in gpus):
+            raise SourceError("the report holds GPUs of another node or without a UUID")
+    except (TypeError, ValueError, AttributeError, SourceError) as exc:
+        return _failed_run(
+            cluster_id=cluster_id,
+            source=source,
+            kind=kind,
+            scope=node_name,
+            started=started,
+            error=f"malformed GPU report: {exc}",
+        )
+    snapshot = Snapshot(
+        source="gpu_agent",
+        gpus=gpus,
+        covers=frozenset({"gpus"}),
+        gpu_nodes=frozenset({node_name}),
+        warnings=list(warnings or []),
+    )
+    return _apply(
+        cluster_id=cluster_id,
+        source=source,
+        kind=kind,
+        scope=node_name,
+        started=started,
+        snapshot=snapshot,
+    )
+
+
+def syncs_dispatch_due(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """Enqueue a sync for every cluster with a due pull source and a GPU-agent broadcast
+    for every due agent source. A cache marker with the interval as TTL keeps a sync
+    queued behind a slow one from being queued again at every beat tick."""
+    from inventory.tasks import agent_broadcast, sync_cluster
+
+    now = now or timezone.now()
+    sources = (
+        InventorySource.objects.filter(enabled=True)
+        .annotate(last_started=Max("sync_runs__started_at"))
+        .only("pk", "cluster_id", "kind", "sync_interval_seconds")
+    )
+    due: dict[int, list[int]] = {}
+    agent_clusters: list[int] = []
+    for source in sources:
+        interval = source.sync_interval_seconds
+        if source.kind in PULL_KINDS:
+            last = source.last_started
+            if last is not None and (now - last).total_seconds() < interval:
+                continue
+            if cache.add(f"inventory:dispatched:{source.pk}", 1, interval):
+                due.setdefault(source.cluster_id, []).append(source.pk)
+        elif cache.add(f"inventory:agent-broadcast:{source.pk}", 1, interval):
+            agent_clusters.append(source.cluster_id)
+    for cluster_id, ids in due.items():
+        sync_cluster.delay(cluster_id, ids)
+    for cluster_id in agent_clusters:
+        agent_broadcast(cluster_id)
+    return {"clusters": sorted(due), "agent_clusters": sorted(agent_clusters)}
+
+
+def _validated_source(source: InventorySource) -> InventorySource:
+    source.full_clean()
+    return source
+
+
+@transaction.atomic
+def source_create(
+    *,
+    actor,
+    cluster: Cluster,
+    name: str,
+    kind: str,
+    config: dict | None = None,
+    enabled: bool = True,
+    sync_interval_seconds: int = 300,
+) -> InventorySource:
+    require(actor, "inventory.manage", cluster)
+    source = _validated_source(
+        InventorySource(
+            cluster=cluster,
+            name=name,
+            kind=kind,
+            config=config or {},
+            enabled=enabled,
+            sync_interval_seconds=sync_interval_seconds,
+        )
+    )
+    source.save()
+    audit_record(
+        actor=actor,
+        verb="inventory.source_create",
+        obj=source,
+        after={f: getattr(source, f) for f in SOURCE_FIELDS},
+    )
+    return source
+
+
+@transaction.atomic
+def source_update(*, actor, source: InventorySource, **changes: Any) -> InventorySource:
+    require(actor, "inventory.manage", source)
+    unknown = set(changes) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
+    before = {f: getattr(source, f) for f in SOURCE_FIELDS}
+    for name, value in changes.items():
+        setattr(source, name, value)
+    _validated_source(source).save()
+    audit_record(
+        actor=actor,
+        verb="inventory.source_update",
+        obj=source,
+        before=before,
+        after={f: getattr(source, f) for f in SOURCE_FIELDS},
+    )
+    return source
+
+
+@transaction.atomic
+def source_delete(*, actor, source: InventorySource) -> None:
+    """The source goes; what it found stays, and its SyncRuns keep their kind."""
+    require(actor, "inventory.manage", source)
+    audit_record(
+        actor=actor,
+        verb="inventory.source_delete",
+        obj=source,
+        before={f: getattr(source, f) for f in SOURCE_FIELDS},
+    )
+    source.delete()
+
+
+@transaction.atomic
+def cluster_create(
+    *,
+    actor,
+    name: str,
+    description: str = "",
+    sync_interval_seconds: int = 300,
+    is_demo: bool = False,
+) -> Cluster:
+    if actor is not None:
+        require(actor, "inventory.manage")
+    cluster = Cluster(
+        name=name,
+        description=description,
+        sync_interval_seconds=sync_interval_seconds,
+        is_demo=is_demo,
+    )
+    cluster.full_clean()
+    cluster.save()
+    audit_record(
+        actor=actor,
+        verb="inventory.cluster_create",
+        obj=cluster,
+        after={f: getattr(cluster, f) for f in CLUSTER_FIELDS},
+    )
+    return cluster
+
+
+@transaction.atomic
+def cluster_update(*, actor, cluster: Cluster, **changes: Any) -> Cluster:
+    require(actor, "inventory.manage", cluster)
+    unknown = set(changes) - set(CLUSTER_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
+    before = {f: getattr(cluster, f) for f in CLUSTER_FIELDS}
+    for name, value in changes.items():
+        setattr(cluster, name, value)
+    cluster.full_clean()
+    cluster.save()
+    audit_record(
+        actor=actor,
+        verb="inventory.cluster_update",
+        obj=cluster,
+        before=before,
+        after={f: getattr(cluster, f) for f in CLUSTER_FIELDS},
+    )
+    return cluster
+
+
+@transaction.atomic
+def cluster_sync_request(*, actor, cluster: Cluster) -> None:
+    """ "Sync now": queued after commit, so the worker sees the audit row's transaction."""
+    from inventory.tasks import agent_broadcast, sync_cluster
+
+    require(actor, "inventory.manage", cluster)
+    audit_record(actor=actor, verb="inventory.sync_request", obj=cluster)
+    has_agents = cluster.sources.filter(enabled=True, kind=SourceKind.GPU_AGENT).exists()
+    transaction.on_commit(lambda: sync_cluster.delay(cluster.pk))
+    if has_agents:
+        transaction.on_commit(lambda: agent_broadcast(cluster.pk))
+
+
+DEMO_CLUSTER = "demo (sample data)"
+
+
+def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
+    """Seeder: a clearly labelled demo cluster read from inventory/demo/, synced once."""
+    if not demo:
+        return
+    cluster = Cluster.objects.filter(name=DEMO_CLUSTER).first()
+    if cluster is None:
+        cluster = cluster_create(
+            actor=None,
+            name=DEMO_CLUSTER,
+            description="Sample data shipped with the portal, not a real cluster.",
+            is_demo=True,
+        )
+    source, created = InventorySource.objects.get_or_create(
+        cluster=cluster,
+        name="demo files",
+        defaults={"kind": SourceKind.FILES, "config": {"path": "inventory/demo"}},
+    )
+    if created:
+        audit_record(actor=None, verb="inventory.source_create", obj=source)
+    if not source.sync_runs.filter(status=SyncStatus.SUCCEEDED).exists():
+        run = source_sync(source=source)
+        if stdout is not None:
+            stdout.write(
+                f"demo inventory: {run.status} ({run.added} added){' ' + run.error if run.error else ''}"
+            )
+
+
+__all__ = [
+    "ClusterBusy",
+    "cluster_create",
+    "cluster_sync",
+    "cluster_sync_request",
+    "cluster_update",
+    "demo_inventory_seed",
+    "gpu_report_ingest",
+    "source_create",
+    "source_delete",
+    "source_read",
+    "source_sync",
+    "source_update",
+    "syncs_dispatch_due",
+]

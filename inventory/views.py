@@ -1,0 +1,213 @@
+"""Inventory pages. Each list renders a partial that htmx refreshes every 30 seconds
+(the same URL answers an htmx request with the partial alone)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inventory import selectors
+from inventory.findings import RULES, findings_compute, findings_summary
+from inventory.forms import CapacityForm, ChangeFilterForm, ComponentFilterForm
+from inventory.models import Cluster, Node
+from inventory.services import cluster_sync_request
+from portal.policy import require
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _render(request, template: str, partial: str, context: dict):
+    context = {**context, "partial": partial, "clusters": Cluster.objects.all()}
+    if request.htmx:
+        return render(request, partial, context)
+    return render(request, template, context)
+
+
+def _page(request, qs, size: int = 50):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def overview(request):
+    require(request.user, "inventory.read")
+    cluster_id = _int(request.GET.get("cluster"))
+    data = selectors.inventory_overview(cluster_id=cluster_id)
+    found = findings_compute(cluster_id=cluster_id)
+    return _render(
+        request,
+        "inventory/overview.html",
+        "inventory/_overview.html",
+        {
+            "o": data,
+            "cluster_id": cluster_id,
+            "summary": findings_summary(found),
+            "findings_count": len(found),
+        },
+    )
+
+
+@login_required
+def node_list(request):
+    require(request.user, "inventory.read")
+    cluster_id = _int(request.GET.get("cluster"))
+    gone = request.GET.get("gone") == "1"
+    q = request.GET.get("q", "").strip()[:100]
+    qs = selectors.node_list(cluster_id=cluster_id, include_gone=gone, q=q)
+    return _render(
+        request,
+        "inventory/node_list.html",
+        "inventory/_node_list.html",
+        {"page": _page(request, qs), "cluster_id": cluster_id, "gone": gone, "q": q},
+    )
+
+
+@login_required
+def node_detail(request, pk: int):
+    require(request.user, "inventory.read")
+    try:
+        node, gpus, changes = selectors.node_detail(pk)
+    except Node.DoesNotExist as exc:
+        raise Http404 from exc
+    return _render(
+        request,
+        "inventory/node_detail.html",
+        "inventory/_node_detail.html",
+        {"node": node, "gpus": gpus, "changes": changes},
+    )
+
+
+@login_required
+def gpu_list(request):
+    require(request.user, "inventory.read")
+    cluster_id = _int(request.GET.get("cluster"))
+    product = request.GET.get("product", "").strip()[:100]
+    node = request.GET.get("node", "").strip()[:253]
+    gone = request.GET.get("gone") == "1"
+    qs = selectors.gpu_list(cluster_id=cluster_id, product=product, node=node, include_gone=gone)
+    return _render(
+        request,
+        "inventory/gpu_list.html",
+        "inventory/_gpu_list.html",
+        {
+            "page": _page(request, qs),
+            "cluster_id": cluster_id,
+            "product": product,
+            "node": node,
+            "gone": gone,
+        },
+    )
+
+
+@login_required
+def component_list(request):
+    require(request.user, "inventory.read")
+    form = ComponentFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    gone = request.GET.get("gone") == "1"
+    qs = selectors.component_list(
+        cluster_id=data.get("cluster"), category=data.get("category", ""), include_gone=gone
+    )
+    return _render(
+        request,
+        "inventory/component_list.html",
+        "inventory/_component_list.html",
+        {"page": _page(request, qs), "form": form, "gone": gone, "cluster_id": data.get("cluster")},
+    )
+
+
+@login_required
+def change_list(request):
+    require(request.user, "inventory.read")
+    form = ChangeFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.change_list(
+        cluster_id=data.get("cluster"),
+        object_kind=data.get("kind", ""),
+        since=data.get("since"),
+    )
+    return _render(
+        request,
+        "inventory/change_list.html",
+        "inventory/_change_list.html",
+        {"page": _page(request, qs), "form": form, "cluster_id": data.get("cluster")},
+    )
+
+
+@login_required
+def syncrun_list(request):
+    require(request.user, "inventory.read")
+    cluster_id = _int(request.GET.get("cluster"))
+    source_id = _int(request.GET.get("source"))
+    status = request.GET.get("status", "")[:20]
+    qs = selectors.syncrun_list(cluster_id=cluster_id, source_id=source_id, status=status)
+    return _render(
+        request,
+        "inventory/syncrun_list.html",
+        "inventory/_syncrun_list.html",
+        {"page": _page(request, qs), "cluster_id": cluster_id, "status": status},
+    )
+
+
+@login_required
+def findings(request):
+    require(request.user, "inventory.read")
+    cluster_id = _int(request.GET.get("cluster"))
+    code = request.GET.get("code", "")
+    found = findings_compute(cluster_id=cluster_id)
+    if code in RULES:
+        found = [f for f in found if f.code == code]
+    return _render(
+        request,
+        "inventory/findings.html",
+        "inventory/_findings.html",
+        {
+            "findings": found,
+            "summary": findings_summary(found),
+            "rules": [(c, str(label)) for c, (_s, label) in RULES.items()],
+            "code": code,
+            "cluster_id": cluster_id,
+        },
+    )
+
+
+@login_required
+def capacity(request):
+    require(request.user, "inventory.read")
+    form = CapacityForm(request.GET or None)
+    fits = None
+    if form.is_valid():
+        data = form.cleaned_data
+        fits = selectors.capacity_fit(
+            model_gb=data["model_gb"],
+            batch_gb=data["batch_gb"],
+            dataset_gb=data["dataset_gb"],
+            gpu_count=data["gpu_count"],
+            cluster_id=data.get("cluster"),
+        )
+    status = 400 if request.GET and not form.is_valid() else 200
+    response = render(
+        request,
+        "inventory/capacity.html",
+        {"form": form, "fits": fits, "clusters": Cluster.objects.all()},
+    )
+    response.status_code = status
+    return response
+
+
+@login_required
+@require_POST
+def cluster_sync_now(request, pk: int):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    cluster_sync_request(actor=request.user, cluster=cluster)
+    messages.success(request, _("A sync of %(cluster)s was queued.") % {"cluster": cluster})
+    return redirect(cluster.get_absolute_url())

@@ -1,0 +1,124 @@
+"""The inventory pages: who sees them, what they show, and a number of queries that
+does not grow with the cluster."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.choices import SourceKind, SyncStatus
+from inventory.models import InventorySource, Node, SyncRun
+from inventory.reconcile import reconcile
+
+from .builders import cluster_snapshot, make_cluster
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "inventory:overview",
+    "inventory:node-list",
+    "inventory:gpu-list",
+    "inventory:component-list",
+    "inventory:change-list",
+    "inventory:syncrun-list",
+    "inventory:findings",
+]
+
+
+def grow(name: str, nodes: int, gpus_per_node: int = 2):
+    cluster = make_cluster(name)
+    InventorySource.objects.create(
+        cluster=cluster, name="api", kind=SourceKind.KUBERNETES, config={"in_cluster": True}
+    )
+    run = SyncRun(
+        cluster=cluster, source_kind="kubernetes", status=SyncStatus.SUCCEEDED,
+        started_at=timezone.now(),
+    )  # fmt: skip
+    reconcile(cluster=cluster, snapshot=cluster_snapshot(nodes, gpus_per_node), run=run)
+    return cluster
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_viewers_see_the_page(client_for, carol, page):
+    grow("prod", 3)
+    response = client_for(carol).get(reverse(page))
+    assert response.status_code == 200
+
+
+def test_anonymous_people_are_sent_to_sign_in(client):
+    response = client.get(reverse("inventory:overview"))
+    assert response.status_code == 302
+
+
+def test_htmx_refresh_gets_the_partial_only(client_for, carol):
+    grow("prod", 2)
+    response = client_for(carol).get(reverse("inventory:overview"), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and "GPUs by model" in body
+
+
+def test_the_overview_polls_every_30_seconds(client_for, carol):
+    body = client_for(carol).get(reverse("inventory:overview")).content.decode()
+    assert 'hx-trigger="every 30s"' in body
+
+
+def test_node_page_shows_gpus_labels_and_changes(client_for, carol):
+    grow("prod", 1)
+    node = Node.objects.get()
+    body = client_for(carol).get(reverse("inventory:node-detail", args=[node.pk])).content.decode()
+    assert "NVIDIA A100-SXM4-80GB" in body
+    assert "nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB" in body
+    assert "Added" in body
+
+
+def test_a_demo_cluster_is_labelled_as_such(client_for, carol):
+    cluster = grow("demo (sample data)", 1)
+    cluster.is_demo = True
+    cluster.save()
+    body = client_for(carol).get(reverse("inventory:overview")).content.decode()
+    assert "is a demo cluster" in body
+
+
+def test_sync_now_is_for_admins(client_for, carol, dave):
+    cluster = grow("prod", 1)
+    url = reverse("inventory:cluster-sync", args=[cluster.pk])
+    assert client_for(carol).post(url).status_code == 403
+    assert client_for(dave).post(url).status_code == 302
+
+
+def test_the_capacity_advisor_refuses_bad_input(client_for, carol):
+    response = client_for(carol).get(reverse("inventory:capacity"), {"model_gb": "-1"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("page", [*PAGES, "inventory:capacity", "home"])
+def test_queries_do_not_grow_with_the_cluster(client_for, carol, page):
+    counts = []
+    params = (
+        {"model_gb": 10, "batch_gb": 4, "dataset_gb": 10, "gpu_count": 1}
+        if page == "inventory:capacity"
+        else {}
+    )
+    client = client_for(carol)
+    for size in (10, 200):
+        grow(f"c{size}", size, gpus_per_node=1)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(page), params).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_node_page_queries_do_not_grow_with_history(client_for, carol):
+    cluster = grow("prod", 1)
+    node = Node.objects.get(cluster=cluster)
+    client = client_for(carol)
+    counts = []
+    for round_ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("inventory:node-detail", args=[node.pk]))
+        counts.append(len(ctx.captured_queries))
+        grow(f"more{round_}", 20)
+    assert counts[0] == counts[1]
