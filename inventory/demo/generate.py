@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
-from defusedxml.ElementTree import parse
-
 from inventory.demo import k8s
+from inventory.sources.nvidia_smi import parse_xml
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "cluster"
@@ -146,7 +145,7 @@ def demo_pods() -> list[dict[str, Any]]:
 def _load(name: str) -> tuple[str, Element]:
     text = (FIXTURES / name).read_text()
     head = text[: text.index("<nvidia_smi_log>")]
-    return head, parse(str(FIXTURES / name)).getroot()
+    return head, parse_xml((FIXTURES / name).read_bytes())
 
 
 def _set(parent: Element, path: str, value: str) -> None:

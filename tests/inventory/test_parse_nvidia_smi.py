@@ -199,6 +199,20 @@ def test_entity_expansion_is_refused():
         parse_nvidia_smi_xml(bomb, "n1")
 
 
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ('<?xml version="1.0" encoding="UTF-16"?><nvidia_smi_log/>'.encode("utf-16"), "not UTF-8"),
+        (b'<?xml version="1.0" encoding="cp037"?><nvidia_smi_log/>', "declares encoding cp037"),
+        (b'<!DOCTYPE nvidia_smi_log SYSTEM "file:///etc/passwd"><nvidia_smi_log>&xxe;</nvidia_smi_log>',
+         "malformed"),
+    ],
+)  # fmt: skip
+def test_smuggled_entities_are_refused(payload, message):
+    with pytest.raises(SourceError, match=message):
+        parse_nvidia_smi_xml(payload, "n1")
+
+
 def test_an_unknown_schema_version_is_parsed_with_a_warning():
     xml = (
         (FIXTURES / "telegraf__rtx-3080-v13.xml")
