@@ -122,29 +122,30 @@ class KubernetesSource:
 
     # -- listing ----------------------------------------------------------------
 
-    def _call(self, func: Callable[..., Any], what: str, **kwargs: Any) -> Any:
-        try:
-            return func(_request_timeout=self.request_timeout, **kwargs)
-        except ApiException:
-            raise
-        except urllib3.exceptions.TimeoutError as exc:
-            raise SourceError(
+    def _transport_error(self, exc: Exception, what: str) -> SourceError:
+        if isinstance(exc, urllib3.exceptions.TimeoutError):
+            return SourceError(
                 f"Kubernetes API timed out after {self.request_timeout:g}s listing {what}"
-            ) from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise SourceError(f"Kubernetes API unreachable listing {what}: {exc}") from exc
+            )
+        return SourceError(f"Kubernetes API unreachable listing {what}: {exc}")
 
     def _page(self, func: Callable[..., Any], what: str, token: str, **params: Any) -> dict:
         kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False, **params}
         if token:
             kwargs["_continue"] = token
-        response = self._call(func, what, **kwargs)
         try:
-            body = json.loads(response.data)
+            # The body is read here, not by the client: a timeout can strike either step.
+            response = func(_request_timeout=self.request_timeout, **kwargs)
+            try:
+                data = response.data
+            finally:
+                response.release_conn()
+        except urllib3.exceptions.HTTPError as exc:
+            raise self._transport_error(exc, what) from exc
+        try:
+            body = json.loads(data)
         except (TypeError, ValueError) as exc:
             raise SourceError(f"Kubernetes API sent a {what} list that is not JSON") from exc
-        finally:
-            response.release_conn()
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise SourceError(f"Kubernetes API sent a {what} list without items")
         return body

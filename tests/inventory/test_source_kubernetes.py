@@ -144,6 +144,19 @@ def test_a_slow_api_server_times_out(k8s_stand_in):
     assert time.monotonic() - started < 0.5 + 0.3, "urllib3 must not retry a timed-out read"
 
 
+def test_a_body_that_stalls_times_out(k8s_stand_in):
+    k8s_stand_in.load("nodes", gpu_cluster_nodes(2))
+    k8s_stand_in.body_delay = 0.5
+    with pytest.raises(SourceError, match=r"timed out after 0.2s listing nodes"):
+        source(k8s_stand_in, request_timeout=0.2).read()
+
+
+def test_in_cluster_config_outside_a_cluster_is_a_source_error(monkeypatch):
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(SourceError, match="in-cluster config unusable"):
+        KubernetesSource(in_cluster=True).read()
+
+
 def test_a_server_error_is_a_source_error_with_its_message(k8s_stand_in):
     k8s_stand_in.load("nodes", gpu_cluster_nodes(2))
     k8s_stand_in.fail_next(500)

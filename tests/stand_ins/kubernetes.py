@@ -15,7 +15,8 @@ token the stand-in checks). It serves the read side the inventory uses:
   ``resourceVersion``, BOOKMARK events when ``allowWatchBookmarks`` is set, and an
   ERROR event with a 410 "too old resource version" Status for compacted versions.
 
-Test knobs: :attr:`delay` (seconds before every answer), :meth:`fail_next` (answer
+Test knobs: :attr:`delay` (seconds before every answer), :attr:`body_delay` (a stall
+between headers and body), :meth:`fail_next` (answer
 with an error status), :meth:`expire_next_continue`, :meth:`compact`, :meth:`add_raw`
 (a malformed object), :meth:`delete` (drop a node), :attr:`requests` (what was asked).
 
@@ -124,6 +125,7 @@ class KubernetesStandIn:
         self.token = token
         self.bookmark_interval = bookmark_interval
         self.delay = 0.0
+        self.body_delay = 0.0  # seconds between the headers and the body of list answers
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.default_watch_timeout = 5.0
         self._cond = threading.Condition()
@@ -410,6 +412,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if self.api.body_delay:
+                self.wfile.flush()
+                time.sleep(self.api.body_delay)
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a timeout test): nothing left to tell it.
