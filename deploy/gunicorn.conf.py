@@ -48,7 +48,12 @@ if (
         },
         "loggers": {
             "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
-            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # With a logging config gunicorn would log every request; only on request.
+            "gunicorn.access": {
+                "handlers": ["console"] if accesslog else [],
+                "level": "INFO",
+                "propagate": False,
+            },
         },
     }
 
