@@ -7,7 +7,11 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge")
 
     def ready(self) -> None:
-        from knowledge import rules  # noqa: F401  (registers the policy rules)
+        from knowledge import (
+            notifications,  # noqa: F401  (notification rules)
+            rules,  # noqa: F401  (registers the policy rules)
+            search,  # noqa: F401  (search index provider)
+        )
         from knowledge.selectors.adr import knowledge_panel
         from knowledge.selectors.raci import people_panel
         from knowledge.starter import seed_knowledge

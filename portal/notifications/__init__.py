@@ -31,7 +31,8 @@ Rule = Callable[[object], Iterable[Message]]
 Check = Callable[[], Iterable[Message]]
 
 _RULES: dict[str, list[Rule]] = {}
-_CHECKS: dict[str, Check] = {}
+_CHECKS: dict[str, tuple[Check, str]] = {}
+FREQUENCIES = ("daily", "hourly")
 
 
 def notification_rule(verb: str) -> Callable[[Rule], Rule]:
@@ -46,12 +47,14 @@ def notification_rule(verb: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def notification_check(name: str) -> Callable[[Check], Check]:
-    """A daily check ``f() -> messages``; give each message a ``dedup_key`` so that a
-    reminder is sent once, not every day."""
+def notification_check(name: str, every: str = "daily") -> Callable[[Check], Check]:
+    """A periodic check ``f() -> messages`` run daily (07:00 UTC) or hourly; give
+    each message a ``dedup_key`` so that a reminder is sent once, not every time."""
+    if every not in FREQUENCIES:
+        raise ValueError(f"every must be one of {FREQUENCIES}")
 
     def register(func: Check) -> Check:
-        _CHECKS[name] = func
+        _CHECKS[name] = (func, every)
         return func
 
     return register
@@ -61,5 +64,5 @@ def rules_for(verb: str) -> list[Rule]:
     return list(_RULES.get(verb, ()))
 
 
-def checks() -> dict[str, Check]:
-    return dict(_CHECKS)
+def checks(every: str | None = None) -> dict[str, Check]:
+    return {name: f for name, (f, freq) in _CHECKS.items() if every in (None, freq)}

@@ -174,10 +174,11 @@ def notifications_for_event(*, event_id: int) -> list[Notification]:
     return notifications_deliver(messages=messages, event=event) if messages else []
 
 
-def notifications_run_checks() -> int:
-    """The daily checks (reviews coming due, overdue onboarding, new findings)."""
+def notifications_run_checks(*, every: str | None = None) -> int:
+    """The periodic checks (reviews coming due, overdue onboarding, new findings);
+    ``every`` picks the daily or the hourly ones, None runs all."""
     created = 0
-    for name, check in sorted(checks().items()):
+    for name, check in sorted(checks(every).items()):
         try:
             created += len(notifications_deliver(messages=list(check())))
         except Exception:  # one broken check must not silence the others

@@ -40,5 +40,8 @@ def connect() -> None:
     role_rule("webhook.manage", PortalRole.ADMIN)
     add_audit_listener(_on_audit_event)
     app.add_periodic_task(
-        crontab(hour=7, minute=0), tasks.run_checks.s(), name="notifications: daily checks"
+        crontab(hour=7, minute=0), tasks.run_checks.s("daily"), name="notifications: daily checks"
+    )
+    app.add_periodic_task(
+        crontab(minute=5), tasks.run_checks.s("hourly"), name="notifications: hourly checks"
     )

@@ -28,8 +28,8 @@ def dispatch_event(event_id: int) -> None:
 
 
 @shared_task(name="notifications.run_checks", ignore_result=True)
-def run_checks() -> None:
-    services.notifications_run_checks()
+def run_checks(every: str | None = None) -> None:
+    services.notifications_run_checks(every=every)
 
 
 @shared_task(

@@ -1,0 +1,34 @@
+"""Administrators hear when the inventory shows a new finding (a GPU node without
+the device plugin, drifting drivers, a stale source ...), once per finding."""
+
+from __future__ import annotations
+
+from portal.notifications import Message, notification_check
+from portal.notifications.kinds import NotificationKind
+from portal.notifications.recipients import users_with_role
+from portal.roles import PortalRole
+
+try:
+    from inventory.findings import findings_compute
+except ImportError:  # the app's findings are not there yet: nothing to check
+    findings_compute = None
+
+
+def new_findings(now=None):
+    findings = findings_compute(now=now)
+    if not findings:
+        return
+    admins = list(users_with_role(PortalRole.ADMIN).values_list("pk", flat=True))
+    for finding in findings:
+        yield Message(
+            kind=NotificationKind.FINDING_OPENED,
+            recipients=admins,
+            text_key="finding_opened",
+            params={"object": f"{finding.title}: {finding.object_label} ({finding.cluster_name})"},
+            url=finding.url,
+            dedup_key=f"finding:{finding.cluster_id}:{finding.code}:{finding.object_label}"[:200],
+        )
+
+
+if findings_compute is not None:
+    notification_check("inventory.findings", every="hourly")(new_findings)

@@ -1,0 +1,66 @@
+"""Who hears about decisions and onboarding. Rules read the audit events the
+knowledge services write; the daily check finds overdue onboarding steps."""
+
+from __future__ import annotations
+
+from portal.notifications import Message, notification_check, notification_rule
+from portal.notifications.kinds import NotificationKind
+
+try:
+    from knowledge.models import Adr, Enrolment
+except ImportError:  # the app's models are not there yet: no rules
+    Adr = Enrolment = None
+
+
+def _adr(event):
+    if event.object_type != "knowledge.adr":
+        return None
+    return Adr.objects.filter(pk=event.object_id).first()
+
+
+def _decided(text_key: str):
+    def rule(event):
+        adr = _adr(event)
+        if adr is None or adr.created_by_id is None:
+            return []
+        return [
+            Message(
+                kind=NotificationKind.ADR_DECIDED,
+                recipients=[adr.created_by_id],
+                text_key=text_key,
+                params={"actor": event.actor_label, "object": str(adr)},
+                url=adr.get_absolute_url(),
+            )
+        ]
+
+    return rule
+
+
+def onboarding_overdue(now=None):
+    """Each open step past its due date, told once to the person and their buddy."""
+    from django.urls import reverse
+
+    from knowledge.selectors.onboarding import all_enrolments, progress_of
+
+    mine = reverse("knowledge:onboarding-mine")
+    for progress in progress_of(all_enrolments(), now):
+        enrolment = progress.enrolment
+        if not enrolment.user.is_active:
+            continue
+        for item in progress.steps:
+            if not item.overdue:
+                continue
+            yield Message(
+                kind=NotificationKind.ONBOARDING_OVERDUE,
+                recipients=[r for r in (enrolment.user_id, enrolment.buddy_id) if r],
+                text_key="onboarding_overdue",
+                params={"object": item.step.display_title, "date": f"{item.due:%Y-%m-%d}"},
+                url=f"{mine}#step-{item.step.pk}",
+                dedup_key=f"onboarding:{enrolment.pk}:{item.step.pk}:{item.due:%Y-%m-%d}",
+            )
+
+
+if Adr is not None:
+    notification_rule("adr.accept")(_decided("adr_accepted"))
+    notification_rule("adr.reject")(_decided("adr_rejected"))
+    notification_check("knowledge.onboarding_overdue")(onboarding_overdue)
