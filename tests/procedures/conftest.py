@@ -34,9 +34,7 @@ def submitted(author, **kwargs) -> ProcedureVersion:
 
 def approved(author, approver, **kwargs) -> ProcedureVersion:
     version = submitted(author, **kwargs)
-    services.version_approve(
-        actor=approver, version=version, content_sha256=version.content_sha256
-    )
+    services.version_approve(actor=approver, version=version, content_sha256=version.content_sha256)
     version.refresh_from_db()
     return version
 

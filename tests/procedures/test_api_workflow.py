@@ -116,9 +116,9 @@ def test_filters_and_pagination(api_for, alice, carol):
     page = api_for(carol).get("/api/v1/procedures/?page_size=2").json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
     assert api_for(carol).get("/api/v1/procedures/?in_force=true").json()["count"] == 0
-    assert api_for(carol).get("/api/v1/procedures/?category=dataset-versioning").json()[
-        "count"
-    ] == 3
+    assert (
+        api_for(carol).get("/api/v1/procedures/?category=dataset-versioning").json()["count"] == 3
+    )
     assert api_for(carol).get("/api/v1/procedures/?category=metric-logging").json()["count"] == 0
     assert api_for(carol).get("/api/v1/procedure-versions/?status=draft").json()["count"] == 3
     assert api_for(carol).get("/api/v1/procedures/?element=hardware").json()["count"] == 0

@@ -215,9 +215,7 @@ def test_editing_a_frozen_version_is_409(client_for, api_for, alice, unchanged):
         "revision": version.revision,
     }
     with unchanged():
-        page = client_for(alice).post(
-            f"/procedures/{version.procedure.slug}/v1.0/edit/", form
-        )
+        page = client_for(alice).post(f"/procedures/{version.procedure.slug}/v1.0/edit/", form)
         api = api_for(alice).patch(
             f"/api/v1/procedure-versions/{version.pk}/",
             {"revision": version.revision, "body": "changed\n"},

@@ -32,7 +32,9 @@ def test_current_is_latest_approved_already_effective(alice, bob):
     v1 = approved(alice, bob)
     procedure = v1.procedure
     future = timezone.now() + timedelta(days=10)
-    v2 = publish_next(procedure, alice, bob, kind="major", body="Next year\n", effective_from=future)
+    v2 = publish_next(
+        procedure, alice, bob, kind="major", body="Next year\n", effective_from=future
+    )
     assert (v2.major, v2.minor) == (2, 0)
     assert selectors.current_version_of(procedure) == v1
     annotated = Procedure.objects.with_current().get(pk=procedure.pk)
