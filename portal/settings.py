@@ -267,6 +267,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several serializers use; without these
+    # drf-spectacular invents names like "Status144Enum" (and `check --deploy` warns).
+    "ENUM_NAME_OVERRIDES": {
+        "ElementCodeEnum": "portal.elements.ElementCode",
+        "SourceKindEnum": "inventory.choices.SourceKind",
+        "VersionStatusEnum": "procedures.choices.VersionStatus",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------
