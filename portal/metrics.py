@@ -93,6 +93,8 @@ CELERY_TASK_DURATION = Histogram(
 SYNC_OK_STATUSES = frozenset({"ok", "success", "succeeded"})
 _seen_severities: set[str] = set()
 _task_started: dict[str, float] = {}
+# The HTTP server a Celery worker serves its metrics from (CELERY_METRICS_PORT).
+worker_metrics_server = None
 
 
 # --- What the apps call ---------------------------------------------------------------
@@ -226,7 +228,8 @@ def _worker_init(**_kwargs):
         directory.mkdir(parents=True, exist_ok=True)
     port = os.environ.get("CELERY_METRICS_PORT")
     if port:
-        start_http_server(int(port), registry=collector_registry())
+        global worker_metrics_server
+        worker_metrics_server, _thread = start_http_server(int(port), registry=collector_registry())
 
 
 @celery_signals.worker_process_shutdown.connect

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,25 @@ def test_celery_task_outcomes_are_counted():
     assert outcome(flaky, "success") == before[1] + 1
     assert outcome(broken, "failure") == before[2] + 1
     assert sample("portal_celery_task_duration_seconds_count", {"task": broken}) >= 1
+
+
+def test_the_worker_imports_the_metrics_signals():
+    # The worker never loads the web middleware; CELERY_IMPORTS is what connects them.
+    assert "portal.metrics" in celery_app.conf.imports
+
+
+def test_a_celery_worker_serves_its_metrics_on_its_own_port(monkeypatch):
+    port = closed_port()
+    monkeypatch.setenv("CELERY_METRICS_PORT", str(port))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    metrics._worker_init()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            body = response.read().decode()
+    finally:
+        metrics.worker_metrics_server.shutdown()
+        metrics.worker_metrics_server.server_close()
+    assert "portal_celery_tasks_total" in body
 
 
 # Three forked children record, as gunicorn workers do; the parent then scrapes.
