@@ -9,6 +9,8 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from jwcrypto import jwk
 from rest_framework.test import APIClient
 
@@ -220,3 +222,18 @@ def test_an_api_permission_denial_is_audited(keycloak):
     event = AuditEvent.objects.get(verb="permission.denied")
     assert event.actor_label == "carol"
     assert event.object_repr == f"POST {PROBE}"
+
+
+@pytest.mark.parametrize("others", [10, 200])
+def test_a_bearer_request_costs_the_same_queries_however_many_people_exist(keycloak, others):
+    User = get_user_model()
+    users = User.objects.bulk_create(User(username=f"person{i}") for i in range(others))
+    OidcIdentity.objects.bulk_create(
+        OidcIdentity(user=u, issuer=keycloak.issuer, subject=f"sub-{u.pk}") for u in users
+    )
+    token = keycloak.password_grant("carol")["access_token"]
+    assert call(token).status_code == 200  # first sight: the person is created
+    with CaptureQueriesContext(connection) as queries:
+        assert call(token).status_code == 200
+    # identity + user in one query, then the groups behind the roles
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
