@@ -1,7 +1,7 @@
 """Prometheus metrics: the functions apps call, the request middleware and /metrics.
 
 Apps record what happened through the plain functions below (``observe_sync``,
-``set_findings``) and never touch prometheus_client themselves, so metric names and
+``set_findings``, ``on_scrape``) and never touch prometheus_client themselves, so metric names and
 labels stay in one place. Every label is drawn from a bounded set (URL names, HTTP
 methods and codes, task names, cluster names, severities): no user input becomes a
 label value.
@@ -19,10 +19,11 @@ emptied when gunicorn's master or the Celery worker starts. Web processes serve
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from celery import signals as celery_signals
@@ -40,6 +41,8 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
+
+log = logging.getLogger(__name__)
 
 UNRESOLVED_VIEW = "<unresolved>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -93,6 +96,7 @@ CELERY_TASK_DURATION = Histogram(
 SYNC_OK_STATUSES = frozenset({"ok", "success", "succeeded"})
 _seen_severities: set[str] = set()
 _task_started: dict[str, float] = {}
+_scrape_callbacks: list[Callable[[], None]] = []
 # The HTTP server a Celery worker serves its metrics from (CELERY_METRICS_PORT).
 worker_metrics_server = None
 
@@ -120,6 +124,14 @@ def set_findings(count_by_severity: Mapping[str, int]) -> None:
         _seen_severities.add(severity)
 
 
+def on_scrape(callback: Callable[[], None]) -> None:
+    """Run ``callback`` before every /metrics scrape, for values that are derived from
+    the database rather than events: an app registers it from AppConfig.ready(), e.g.
+    ``on_scrape(lambda: set_findings(findings_summary(...)))``. A callback that raises
+    is logged and skipped; it never breaks the scrape."""
+    _scrape_callbacks.append(callback)
+
+
 def observe_request(view: str, method: str, status: int, seconds: float) -> None:
     method = method if method in METHODS else "other"
     HTTP_REQUESTS.labels(view, method, str(status)).inc()
@@ -143,6 +155,11 @@ def collector_registry() -> CollectorRegistry:
 
 
 def render_metrics() -> bytes:
+    for callback in list(_scrape_callbacks):
+        try:
+            callback()
+        except Exception:
+            log.exception("metrics scrape callback %r failed", callback)
     return generate_latest(collector_registry())
 
 

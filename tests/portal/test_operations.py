@@ -194,6 +194,20 @@ def test_set_findings_publishes_counts_and_zeroes_severities_that_went_away():
     assert sample("portal_inventory_findings", {"severity": "critical"}) == 0
 
 
+def test_scrape_callbacks_refresh_derived_values_and_a_failing_one_is_skipped(monkeypatch):
+    monkeypatch.setattr(metrics, "_scrape_callbacks", [])
+    counts = {"critical": 1}
+
+    def broken():
+        raise RuntimeError("database away")
+
+    metrics.on_scrape(broken)
+    metrics.on_scrape(lambda: metrics.set_findings(counts))
+    assert 'portal_inventory_findings{severity="critical"} 1.0' in metrics.render_metrics().decode()
+    counts["critical"] = 4
+    assert 'portal_inventory_findings{severity="critical"} 4.0' in metrics.render_metrics().decode()
+
+
 @celery_app.task(bind=True, name="tests.operations.flaky", max_retries=2, default_retry_delay=0)
 def _flaky(self):
     if self.request.retries < 1:
