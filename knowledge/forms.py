@@ -121,6 +121,7 @@ class EnrolForm(forms.Form):
 class TrackStepForm(forms.ModelForm):
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=StepKind.choices)
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
 
     class Meta:
         model = TrackStep

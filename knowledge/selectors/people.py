@@ -8,6 +8,7 @@ from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 
 
 def keycloak_groups_function() -> Callable | None:
@@ -32,9 +33,10 @@ def _identity_relation() -> str | None:
 
 
 def normalise_group(name: str) -> str:
-    """Keycloak writes group paths ("/ml/engineers"); a Django group may carry the
-    path or the bare path without the leading slash: both mean the same group."""
-    return name.strip().lstrip("/")
+    """Roles name a Keycloak group by path ("/ml/engineers") or by name; sign-in
+    records names without the path, and Django groups may carry either. Compare
+    the last segment, so all of them mean the same group."""
+    return name.strip().rstrip("/").rsplit("/", 1)[-1]
 
 
 def groups_of_users(user_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -67,16 +69,15 @@ def members_of_groups(names: Iterable[str]) -> dict[str, list]:
     result: dict[str, list] = {name: [] for name in wanted}
     if not wanted:
         return result
-    variants = wanted | {"/" + n for n in wanted}
-    users = {}
+    by_name = Q(group__name__in=wanted)
+    for name in wanted:
+        by_name |= Q(group__name__endswith="/" + name)
     through = User.groups.through
-    rows = through.objects.filter(group__name__in=variants, user__is_active=True).select_related(
-        "user", "group"
-    )
+    rows = through.objects.filter(by_name, user__is_active=True).select_related("user", "group")
     for row in rows:
         name = normalise_group(row.group.name)
-        result[name].append(row.user)
-        users[row.user.pk] = row.user
+        if name in result and all(u.pk != row.user_id for u in result[name]):
+            result[name].append(row.user)
     func = keycloak_groups_function()
     if func is not None:
         candidates = User.objects.filter(is_active=True)

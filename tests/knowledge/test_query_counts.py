@@ -1,0 +1,144 @@
+"""Pages cost the same number of queries with 5 rows as with 60."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from knowledge.models import (
+    Activity,
+    Adr,
+    AdrLink,
+    Assignment,
+    Enrolment,
+    Role,
+    Tag,
+    Track,
+    TrackStep,
+)
+from portal.models import Element
+
+
+def _adrs(start: int, count: int) -> None:
+    elements = list(Element.objects.all())
+    tag, _ = Tag.objects.get_or_create(name="gpu")
+    rows = Adr.objects.bulk_create(
+        Adr(
+            number=n,
+            title=f"Decision {n}",
+            slug=f"decision-{n}",
+            date=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
+        )
+        for n in range(start, start + count)
+    )
+    for i, adr in enumerate(rows):
+        adr.elements.add(elements[i % len(elements)])
+        adr.tags.add(tag)
+    AdrLink.objects.bulk_create(
+        AdrLink(source=rows[i], target=rows[i - 1], kind="supersedes" if i % 2 else "amends")
+        for i in range(1, len(rows))
+    )
+
+
+def _matrix(start: int, count: int) -> None:
+    elements = list(Element.objects.all())
+    roles = Role.objects.bulk_create(
+        Role(slug=f"role-{n}", name=f"Role {n}", keycloak_group=f"group-{n}")
+        for n in range(start, start + 3)
+    )
+    activities = Activity.objects.bulk_create(
+        Activity(slug=f"act-{n}", name=f"Activity {n}") for n in range(start, start + count)
+    )
+    for i, activity in enumerate(activities):
+        activity.elements.add(elements[i % len(elements)])
+    Assignment.objects.bulk_create(
+        Assignment(activity=a, role=r, letter="A" if j == 0 else "R")
+        for a in activities
+        for j, r in enumerate(roles)
+    )
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/knowledge/adr/",
+        "/knowledge/adr/?view=timeline",
+        "/knowledge/adr/?status=proposed&element=data&tag=gpu",
+        "/knowledge/adr/graph/",
+        "/api/v1/adrs/",
+    ],
+)
+def test_the_adr_log_is_constant(client_for, carol, url):
+    client = client_for(carol)
+    _adrs(1, 5)
+    small = _queries(client, url)
+    _adrs(100, 55)
+    assert _queries(client, url) == small
+
+
+@pytest.mark.parametrize(
+    "url", ["/knowledge/matrix/", "/knowledge/matrix.csv", "/", "/api/v1/raci/activities/"]
+)
+def test_the_matrix_is_constant(client_for, carol, url):
+    client = client_for(carol)
+    _matrix(1, 4)
+    _queries(client, url)  # warm the caches other home panels keep
+    small = _queries(client, url)
+    _matrix(100, 60)
+    assert _queries(client, url) == small
+
+
+def test_team_onboarding_is_constant(client_for, alice, bob):
+    from django.contrib.auth import get_user_model
+
+    client = client_for(bob)
+    role = Role.objects.create(slug="ml", name="ML engineer")
+    track = Track.objects.create(role=role, title="Track")
+    first = TrackStep.objects.create(track=track, phase="first_day", kind="task", title="Task")
+    TrackStep.objects.create(
+        track=track, phase="first_day", kind="access_check", title="Access", access_group="gpu"
+    ).depends_on.add(first)
+
+    def enrol(n0, n):
+        for n in range(n0, n0 + n):
+            user = get_user_model().objects.create(username=f"new{n}")
+            Enrolment.objects.create(
+                user=user, track=track, start_date=datetime.date(2026, 11, 1), buddy=alice
+            )
+
+    enrol(1, 2)
+    small = _queries(client, "/knowledge/onboarding/team/")
+    enrol(10, 30)
+    assert _queries(client, "/knowledge/onboarding/team/") == small
+
+
+def test_the_home_panels_are_constant(rf, alice, carol):
+    from knowledge.selectors.adr import knowledge_panel
+    from knowledge.selectors.raci import people_panel
+
+    request = rf.get("/")
+    request.user = carol
+    track = Track.objects.create(role=Role.objects.create(slug="ds", name="DS"), title="T")
+    TrackStep.objects.create(track=track, phase="first_day", kind="task", title="Task")
+    Enrolment.objects.create(user=carol, track=track, start_date=datetime.date(2026, 11, 1))
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            knowledge_panel(request)
+            people_panel(request)
+        return len(ctx.captured_queries)
+
+    _adrs(1, 3)
+    _matrix(1, 2)
+    small = count()
+    _adrs(100, 40)
+    _matrix(100, 40)
+    assert count() == small

@@ -1,0 +1,43 @@
+"""The starter content: roles, activities with one A each, founding decisions and a
+track per role; seeding twice adds nothing."""
+
+import io
+
+import pytest
+
+from knowledge.models import Activity, Adr, Assignment, Role, Track, TrackStep
+from knowledge.selectors.raci import raci_matrix
+from knowledge.starter import seed_knowledge
+
+
+def _counts():
+    return (
+        Role.objects.count(),
+        Activity.objects.count(),
+        Assignment.objects.count(),
+        Adr.objects.count(),
+        Track.objects.count(),
+        TrackStep.objects.count(),
+    )
+
+
+def test_seeding_is_complete_consistent_and_idempotent(db):
+    seed_knowledge(stdout=io.StringIO(), demo=False)
+    first = _counts()
+    assert first[0] == 7 and first[1] >= 10 and first[3] == 3 and first[4] == 7
+    seed_knowledge(stdout=io.StringIO(), demo=False)
+    assert _counts() == first
+    codes = {f.code for f in raci_matrix().findings}
+    assert "no_accountable" not in codes and "no_responsible" not in codes
+    assert set(Adr.objects.values_list("status", flat=True)) == {"accepted"}
+    assert Role.objects.get(slug="team-lead").name_ru == "Руководитель команды"
+    assert Activity.objects.get(slug="deploy-models").name_ru == "Развёртывать модели"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"), [("en", "Keycloak for single sign-on"), ("ru", "Keycloak для единого входа")]
+)
+def test_starter_decisions_follow_the_starter_language(db, monkeypatch, lang, title):
+    monkeypatch.setenv("STARTER_LANGUAGE", lang)
+    seed_knowledge(stdout=io.StringIO(), demo=False)
+    assert Adr.objects.filter(title=title).exists()
