@@ -305,9 +305,11 @@ def capacity_fit(
     for node in nodes:
         if node.memory_bytes is not None and node.memory_bytes < dataset_gb * 2**30:
             continue
-        if node.cpu_cores is None or node.cpu_cores / gpu_count < min_cpu_per_gpu:
-            continue
         gpus = gpus_by_node.get(node.pk, [])
+        # The node's CPUs are shared by all its GPUs' jobs, not only by this one.
+        sharing = max(gpu_count, len(gpus), node.gpu_capacity)
+        if node.cpu_cores is None or node.cpu_cores / sharing < min_cpu_per_gpu:
+            continue
         free = max(0, node.gpu_allocatable - node.gpu_requested)
         replica = [g for g in gpus if (g.memory_total_mib or 0) >= replica_need]
         if len(replica) >= gpu_count:

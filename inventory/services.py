@@ -403,7 +403,7 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
     source, created = InventorySource.objects.get_or_create(
         cluster=cluster,
         name="demo files",
-        defaults={"kind": SourceKind.FILES, "config": {"path": "inventory/demo"}},
+        defaults={"kind": SourceKind.FILES, "config": {"path": "inventory/demo/cluster"}},
     )
     if created:
         audit_record(actor=None, verb="inventory.source_create", obj=source)

@@ -1,0 +1,118 @@
+"""How syncs start: beat's dispatcher, the CLI, the demo seeder; and the capacity
+advisor over the result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from inventory.choices import SourceKind, SyncStatus
+from inventory.models import Cluster, Gpu, InventorySource, Node, SyncRun
+from inventory.reconcile import reconcile
+from inventory.selectors import capacity_fit
+from inventory.services import DEMO_CLUSTER, demo_inventory_seed, syncs_dispatch_due
+from inventory.sources.facts import Snapshot
+
+from .builders import gpu, make_cluster, node
+
+pytestmark = pytest.mark.django_db
+
+
+def files_source(cluster, path, **extra):
+    source = InventorySource.objects.create(
+        cluster=cluster, name="files", kind=SourceKind.FILES, config={"path": str(path)}, **extra
+    )
+    cache.delete(f"inventory:dispatched:{source.pk}")
+    return source
+
+
+def test_dispatch_queues_only_due_sources(monkeypatch):
+    from inventory import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.sync_cluster, "delay", lambda *a: queued.append(a))
+    cluster = make_cluster()
+    due = files_source(cluster, "/nonexistent")
+    fresh = InventorySource.objects.create(
+        cluster=cluster, name="fresh", kind=SourceKind.DCGM, config={"urls": ["http://x/"]}
+    )
+    SyncRun.objects.create(
+        cluster=cluster, source=fresh, source_kind=fresh.kind,
+        status=SyncStatus.SUCCEEDED, started_at=timezone.now() - timedelta(seconds=10),
+    )  # fmt: skip
+    InventorySource.objects.create(
+        cluster=cluster, name="off", kind=SourceKind.FILES, config={"path": "/x"}, enabled=False
+    )
+    assert syncs_dispatch_due()["clusters"] == [cluster.pk]
+    assert queued == [(cluster.pk, [due.pk])]
+    # Queued once: the next beat tick does not queue it again while it waits.
+    syncs_dispatch_due()
+    assert len(queued) == 1
+
+
+def test_the_cli_syncs_a_cluster_by_name_and_fails_loudly(tmp_path):
+    cluster = make_cluster("lab")
+    files_source(cluster, "inventory/demo/cluster")
+    call_command("inventory_sync", "lab")
+    assert Node.objects.filter(cluster=cluster).exists()
+    assert SyncRun.objects.get().status == SyncStatus.SUCCEEDED
+    InventorySource.objects.update(config={"path": str(tmp_path)})
+    with pytest.raises(CommandError):
+        call_command("inventory_sync", "--all")
+    with pytest.raises(CommandError):
+        call_command("inventory_sync", "nope")
+
+
+def test_the_demo_seeder_makes_a_labelled_cluster_once():
+    demo_inventory_seed(demo=False)
+    assert not Cluster.objects.exists()
+    demo_inventory_seed(demo=True)
+    demo_inventory_seed(demo=True)
+    cluster = Cluster.objects.get()
+    assert cluster.name == DEMO_CLUSTER and cluster.is_demo and "demo" in cluster.name
+    assert SyncRun.objects.count() == 1
+    assert SyncRun.objects.get().status == SyncStatus.SUCCEEDED, SyncRun.objects.get().error
+    assert Gpu.objects.filter(cluster=cluster).exists()
+
+
+def _run(cluster, snapshot):
+    run = SyncRun(
+        cluster=cluster, source_kind="kubernetes", status=SyncStatus.SUCCEEDED,
+        started_at=timezone.now(),
+    )  # fmt: skip
+    reconcile(cluster=cluster, snapshot=snapshot, run=run)
+
+
+def test_the_capacity_advisor_checks_memory_nvlink_ram_and_cpu():
+    cluster = make_cluster()
+    bus = [f"00000000:{i + 7:02X}:00.0" for i in range(4)]
+    nodes = [
+        node("a100", gpus=4, cpu=64, gpu_requested=1),  # 80 GiB each, NVLinked
+        node("small", gpus=4, cpu=64),  # 24 GiB each, no NVLink
+        node("thin", gpus=4, cpu=16),  # too few vCPU per GPU
+    ]
+    gpus = [gpu("a100", i, nvlink_peers=tuple(b for b in bus if b != bus[i])) for i in range(4)] + [
+        gpu(n, i, memory_total_mib=24576) for n in ("small", "thin") for i in range(4)
+    ]
+    _run(
+        cluster,
+        Snapshot(
+            source="t", nodes=nodes, gpus=gpus, covers=frozenset({"nodes", "gpus"}),
+            gpu_nodes=frozenset(n.name for n in nodes),
+        ),
+    )  # fmt: skip
+
+    def fit(**kw):
+        args = {"model_gb": 10, "batch_gb": 4, "dataset_gb": 100, "gpu_count": 2, **kw}
+        return {f.node.name: (f.mode, f.free_now) for f in capacity_fit(**args)}
+
+    assert fit() == {"a100": ("replica", 3), "small": ("replica", 4)}
+    # 140 GB of weights: only sharded over NVLinked 80 GiB GPUs (35 + 4 GB per GPU).
+    assert fit(model_gb=140, gpu_count=4) == {"a100": ("sharded", 3)}
+    assert fit(dataset_gb=5000) == {}
+    assert fit(gpu_count=16) == {}
