@@ -107,8 +107,8 @@ def test_team_onboarding_is_constant(client_for, alice, bob):
         track=track, phase="first_day", kind="access_check", title="Access", access_group="gpu"
     ).depends_on.add(first)
 
-    def enrol(n0, n):
-        for n in range(n0, n0 + n):
+    def enrol(n0, count):
+        for n in range(n0, n0 + count):
             user = get_user_model().objects.create(username=f"new{n}")
             Enrolment.objects.create(
                 user=user, track=track, start_date=datetime.date(2026, 11, 1), buddy=alice
