@@ -108,9 +108,10 @@ def test_the_walk_finds_the_portals_urls():
 def test_anonymous_is_sent_to_sign_in_or_refused(url, client):
     response = client.get(url)
     if url in PUBLIC:
-        # Reachable without signing in: whatever it answers, it is not "who are you?".
-        assert response.status_code not in (401, 403), f"public {url}: {response.status_code}"
-        assert not is_login_redirect(response), f"public {url} ({PUBLIC[url]})"
+        # Reachable without signing in: it answers, it does not refuse or crash.
+        assert response.status_code not in (401, 403, 500), (
+            f"public {url} ({PUBLIC[url]}): {response.status_code}"
+        )
         return
     if response.status_code == 405:  # a POST-only action: it must refuse the POST
         response = client.post(url)
