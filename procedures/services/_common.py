@@ -33,25 +33,23 @@ def lock_procedure(procedure: Procedure | int) -> Procedure:
 def expect(version: ProcedureVersion, action: str) -> None:
     if not workflow.allowed(action, version.status):
         raise WorkflowError(
-            _("Version %(number)s is %(status)s; it cannot be %(action)s now.")
-            % {
-                "number": version.number,
-                "status": VersionStatus(version.status).label.lower(),
-                "action": ACTION_LABELS[action],
-            },
+            REFUSALS[action]
+            % {"number": version.number, "status": VersionStatus(version.status).label},
             code="frozen" if action == "edit" else "invalid_state",
         )
     if version.procedure.is_withdrawn:
         raise WorkflowError(_("The procedure has been withdrawn."), code="withdrawn")
 
 
-ACTION_LABELS = {
-    "edit": gettext_lazy("edited"),
-    "submit": gettext_lazy("submitted"),
-    "approve": gettext_lazy("approved"),
-    "request_changes": gettext_lazy("sent back for changes"),
-    "reject": gettext_lazy("rejected"),
-    "withdraw": gettext_lazy("withdrawn"),
+REFUSALS = {
+    "edit": gettext_lazy("Version %(number)s is “%(status)s”: its text can no longer change."),
+    "submit": gettext_lazy("Version %(number)s is “%(status)s”: it cannot be submitted."),
+    "approve": gettext_lazy("Version %(number)s is “%(status)s”: it cannot be approved now."),
+    "request_changes": gettext_lazy(
+        "Version %(number)s is “%(status)s”: changes cannot be requested now."
+    ),
+    "reject": gettext_lazy("Version %(number)s is “%(status)s”: it cannot be rejected now."),
+    "withdraw": gettext_lazy("Version %(number)s is “%(status)s”: it cannot be withdrawn."),
 }
 
 
