@@ -34,10 +34,10 @@ REVERSE_LABELS = {
 
 
 class RaciLetter(models.TextChoices):
-    RESPONSIBLE = "R", _("Responsible")
-    ACCOUNTABLE = "A", _("Accountable")
-    CONSULTED = "C", _("Consulted")
-    INFORMED = "I", _("Informed")
+    RESPONSIBLE = "R", _("Responsible (R)")
+    ACCOUNTABLE = "A", _("Accountable (A)")
+    CONSULTED = "C", _("Consulted (C)")
+    INFORMED = "I", _("Informed (I)")
 
 
 # A role holding A on more activities than this is a single point of failure.

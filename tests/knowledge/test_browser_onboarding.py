@@ -1,10 +1,10 @@
 """carol, a new engineer, opens her onboarding, acknowledges a procedure from it and
 sees the step done: in a real browser against the running portal."""
 
-import datetime
 import os
 
 import pytest
+from django.utils import timezone
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -35,7 +35,9 @@ def _session_cookie(user, url: str) -> dict:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_carol_acknowledges_a_procedure_from_her_onboarding(live_server, alice, bob, carol, publish):
+def test_carol_acknowledges_a_procedure_from_her_onboarding(
+    live_server, alice, bob, carol, publish
+):
     from playwright.sync_api import expect, sync_playwright
 
     from knowledge.choices import Phase, StepKind
@@ -54,7 +56,9 @@ def test_carol_acknowledges_a_procedure_from_her_onboarding(live_server, alice, 
         title="Read and acknowledge dataset versioning",
         procedure=procedure,
     )
-    enrolment_create(actor=bob, user=carol, track=track, start_date=datetime.date.today(), buddy=alice)
+    enrolment_create(
+        actor=bob, user=carol, track=track, start_date=timezone.localdate(), buddy=alice
+    )
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
