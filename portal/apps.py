@@ -9,6 +9,8 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import checks, home  # noqa: F401
         from portal.notifications import setup as notifications_setup
+        from portal.search import index as search_index
 
         notifications_setup.connect()
         home.register()
+        search_index.register()

@@ -108,3 +108,21 @@ def search_reindex_all() -> dict[str, int]:
     # Kinds whose provider went away (an app removed) must not linger in results.
     SearchEntry.objects.exclude(kind__in=list(counts)).delete()
     return counts
+
+
+def seed_search_index(stdout, demo: bool) -> None:
+    """Run last by ``seed_portal``: whatever the seeders wrote is searchable."""
+    counts = search_reindex_all()
+    stdout.write(f"search index: {sum(counts.values())} entries")
+
+
+def register() -> None:
+    from celery.schedules import crontab
+
+    from portal.celery import app
+    from portal.search.tasks import search_reindex
+
+    registry.add_seeder(900, "search index", seed_search_index)
+    app.add_periodic_task(
+        crontab(hour=3, minute=30), search_reindex.s(), name="search: nightly reindex"
+    )

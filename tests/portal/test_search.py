@@ -126,7 +126,7 @@ def test_the_page_answers_the_header_search_box(client_for, carol, published):
     body = response.content.decode()
     assert 'href="/procedures/gpu-usage' in body
     assert "<mark>" in body
-    assert 'hx-trigger="keyup changed delay:300ms, search"' in body
+    assert 'hx-trigger="keyup changed delay:300ms' in body
 
 
 def test_typing_returns_only_the_results_block(client_for, carol, published):
@@ -183,3 +183,8 @@ def test_the_page_costs_the_same_queries_for_more_results(client_for, carol, ali
         publish(alice, bob, title=f"Procedure {i}", slug=f"p-{i}", body="A procedure body.")
     search_reindex_all()
     assert _queries_for_search(client) == few
+
+
+def test_a_filter_that_excludes_everything_says_nothing_was_found(client_for, carol, published):
+    body = client_for(carol).get("/search/", {"q": "gpu", "kind": "procedure_version"}).content
+    assert "Nothing found" in body.decode()
