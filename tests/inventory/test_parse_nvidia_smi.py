@@ -157,6 +157,21 @@ def test_it_reads_query_gpu_csv():
     assert gpu.power_draw_w == 28.16
 
 
+def test_it_reads_the_h100_captures_200_field_query():
+    capture = (FIXTURES / "utkuozdemir__linux-x86_64__nvidia-h100-mig__590.48.01.txt").read_text()
+    lines = capture.splitlines()
+    start = lines.index("# idle :: query-gpu (csv, what the exporter parses)") + 3
+    section = "\n".join(lines[start : start + 2])
+    [gpu] = parse_nvidia_smi_csv(section, "h100-1")
+    assert gpu.product == "NVIDIA H100 80GB HBM3"
+    assert (gpu.driver_version, gpu.compute_capability) == ("590.48.01", "9.0")
+    assert (gpu.memory_total_mib, gpu.memory_used_mib) == (81559, 59)
+    assert gpu.mig_mode == "Enabled"
+    assert gpu.pci_bus_id == "00000000:00:09.0"
+    assert gpu.power_limit_w == 700.0
+    assert gpu.utilization_gpu_pct is None  # "[N/A]" under MIG
+
+
 def test_csv_without_a_header_is_refused():
     with pytest.raises(SourceError, match="lacks the name and uuid columns"):
         parse_nvidia_smi_csv("Tesla T4, GPU-1, 0\n", "n1")

@@ -90,11 +90,14 @@ class _Exporter(BaseHTTPRequestHandler):
         if self.path != "/metrics":
             self.send_error(404)
             return
-        self.send_response(self.status)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
+        try:
+            self.send_response(self.status)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(self.body)))
+            self.end_headers()
+            self.wfile.write(self.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the scraper timed out and left
 
     def log_message(self, *args):
         pass
@@ -118,6 +121,15 @@ def test_it_scrapes_a_live_exporter(exporter):
     assert snapshot.source == "dcgm"
     assert snapshot.covers == {"gpu_metrics"}
     assert {g.node_name for g in snapshot.gpus} == {"424773df46e0", "551bdf382151"}
+
+
+def test_a_given_session_is_used_and_left_open(exporter):
+    import requests
+
+    with requests.Session() as session:
+        session.headers["Authorization"] = "Bearer scrape"
+        scrape_dcgm(exporter.url, timeout=5, session=session)
+        assert scrape_dcgm(exporter.url, timeout=5, session=session).gpus
 
 
 def test_an_http_error_is_a_source_error(exporter):

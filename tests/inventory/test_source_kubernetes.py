@@ -278,3 +278,26 @@ def test_watch_gives_up_when_it_keeps_falling_behind(k8s_stand_in):
     k8s_stand_in.compact()
     with pytest.raises(SourceError, match="fell behind repeatedly"):
         reader.watch_nodes("1", lambda event: None, lambda: False, max_relists=2)
+
+
+def test_the_stand_in_speaks_namespaces_selectors_and_errors_like_the_api(k8s_stand_in):
+    from kubernetes import client
+
+    load_demo(k8s_stand_in)
+    api = source(k8s_stand_in).api_client()
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    pods = core.list_namespaced_pod("team-llm", field_selector="status.phase=Running")
+    assert sorted(p.metadata.name for p in pods.items) == ["llama-finetune-0", "llama-finetune-1"]
+    on_dgx = core.list_pod_for_all_namespaces(field_selector="spec.nodeName=dgx-a100-01")
+    assert len(on_dgx.items) == 3
+    grafana = apps.list_deployment_for_all_namespaces(
+        label_selector="app.kubernetes.io/name=grafana"
+    )
+    assert [d.metadata.namespace for d in grafana.items] == ["monitoring"]
+    assert [d.metadata.name for d in apps.list_namespaced_daemon_set("gpu-operator").items] == [
+        "gpu-feature-discovery", "nvidia-dcgm-exporter", "nvidia-device-plugin-daemonset",
+    ]  # fmt: skip
+    assert core.read_node("h100-mig-01").status.capacity["nvidia.com/mig-1g.10gb"] == "2"
+    with pytest.raises(client.ApiException) as missing:
+        core.read_node("nope")
+    assert missing.value.status == 404
