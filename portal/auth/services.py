@@ -60,6 +60,11 @@ def portal_groups_sync(*, user, roles: set[str]) -> tuple[list[str], list[str]]:
     return sorted(current), sorted(wanted)
 
 
+_PROFILE_CLAIMS = (
+    ("first_name", "given_name", 150),
+    ("last_name", "family_name", 150),
+    ("email", "email", 254),
+)
 _METADATA_CLAIMS = ("sid", "azp", "scope", "exp", "iat", "auth_time", "preferred_username")
 
 
@@ -106,9 +111,11 @@ def identity_sync(
         created = False
         if username_claim and user.username != username_claim:
             user.username = _free_username(username_claim, subject, user.pk)
-    user.first_name = _claim(claims, "given_name", 150)
-    user.last_name = _claim(claims, "family_name", 150)
-    user.email = _claim(claims, "email", 254)
+    # A token without profile claims (a realm that maps them only into the ID token)
+    # must not blank the name at a refresh.
+    for field, claim, limit in _PROFILE_CLAIMS:
+        if claim in claims:
+            setattr(user, field, _claim(claims, claim, limit))
     if is_login:
         user.last_login = timezone.now()
     user.save()
@@ -157,9 +164,11 @@ def identity_for_token(*, issuer: str, claims: dict, client_id: str):
             and identity.groups == keycloak_groups(claims)
             and identity.token_metadata.get("preferred_username")
             == claims.get("preferred_username")
-            and user.email == _claim(claims, "email", 254)
-            and user.first_name == _claim(claims, "given_name", 150)
-            and user.last_name == _claim(claims, "family_name", 150)
+            and all(
+                getattr(user, field) == _claim(claims, claim, limit)
+                for field, claim, limit in _PROFILE_CLAIMS
+                if claim in claims
+            )
         )
         if unchanged:
             return user

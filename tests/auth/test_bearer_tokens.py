@@ -237,3 +237,12 @@ def test_a_bearer_request_costs_the_same_queries_however_many_people_exist(keycl
         assert call(token).status_code == 200
     # identity + user in one query, then the groups behind the roles
     assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_token_without_profile_claims_keeps_the_persons_name(keycloak, alice_claims):
+    assert call(keycloak.sign(alice_claims)).status_code == 200
+    bare = {k: v for k, v in alice_claims.items() if k not in ("given_name", "family_name")}
+    bare["realm_access"] = {"roles": ["portal-viewer"]}  # forces a full sync
+    assert call(keycloak.sign(bare)).json()["roles"] == ["portal-viewer"]
+    alice = get_user_model().objects.get(username="alice")
+    assert alice.get_full_name() == "Alice Editor"
