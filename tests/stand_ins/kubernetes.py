@@ -291,11 +291,9 @@ class KubernetesStandIn:
             if not self._matches(obj, namespace, fields, labels):
                 continue
             if limit and len(selected) == limit:
-                remaining = sum(
-                    1
-                    for i in range(index, len(keys))
-                    if self._matches(items[i], namespace, fields, labels)
-                )
+                # This item matched, so more follow. The real server counts the rest only
+                # for unfiltered lists; so does this one (and stays linear).
+                remaining = len(keys) - index
                 break
             selected.append(obj)
             last_key = keys[index]
@@ -305,7 +303,7 @@ class KubernetesStandIn:
             metadata["continue"] = base64.b64encode(
                 json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": last_key}).encode()
             ).decode()
-            if not fields and not labels:
+            if not fields and not labels and not namespace:
                 metadata["remainingItemCount"] = remaining
         clean = []
         for obj in selected:
@@ -341,6 +339,10 @@ class KubernetesStandIn:
         _, _, kind, _ = RESOURCES[resource]
         return 200, {"kind": kind, "apiVersion": RESOURCES[resource][0], **obj}
 
+    def _events_after(self, since: int, resource: str) -> list[_Event]:
+        start = bisect.bisect_right(self._events, since, key=lambda e: e.rv)
+        return [e for e in self._events[start:] if e.resource == resource]
+
     def watch_events(self, resource: str, namespace: str | None, query: dict, write) -> None:
         since_text = query.get("resourceVersion", [""])[0]
         bookmarks = query.get("allowWatchBookmarks", ["false"])[0] == "true"
@@ -375,13 +377,13 @@ class KubernetesStandIn:
         next_bookmark = time.monotonic() + self.bookmark_interval
         while True:
             with self._cond:
-                pending = [e for e in self._events if e.rv > since and e.resource == resource]
+                pending = self._events_after(since, resource)
                 if not pending:
                     now = time.monotonic()
                     wait = min(deadline, next_bookmark if bookmarks else deadline) - now
                     if wait > 0 and not self._closing:
                         self._cond.wait(wait)
-                    pending = [e for e in self._events if e.rv > since and e.resource == resource]
+                    pending = self._events_after(since, resource)
                 current = self._rv
                 closing = self._closing
             for item in pending:
