@@ -269,6 +269,7 @@ def _list(items: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    """Write nodes.json, workloads.json and nvidia-smi/<node>.xml into OUT."""
     (OUT / "nvidia-smi").mkdir(parents=True, exist_ok=True)
     (OUT / "nodes.json").write_text(_list(demo_nodes()))
     (OUT / "workloads.json").write_text(_list([*demo_workloads(), *demo_pods()]))

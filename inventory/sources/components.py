@@ -22,6 +22,8 @@ UNCLASSIFIED = "unclassified"
 
 @dataclass(frozen=True)
 class Product:
+    """A recognisable piece of software and the names and images it goes by."""
+
     name: str
     category: str
     names: tuple[str, ...]  # app.kubernetes.io/name, chart and workload names

@@ -51,6 +51,7 @@ class FileSource:
         self.folder = Path(folder)
 
     def read(self) -> Snapshot:
+        """The folder's nodes, workloads and GPUs, or SourceError naming the bad file."""
         if not self.folder.is_dir():
             raise SourceError(f"inventory folder {self.folder} does not exist")
         node_objects = _read_list(self.folder / NODES_FILE)

@@ -116,6 +116,7 @@ class KubernetesSource:
         return self._api_client
 
     def close(self) -> None:
+        """Release the client's connection pool."""
         if self._api_client is not None:
             self._api_client.close()
             self._api_client = None

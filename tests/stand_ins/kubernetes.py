@@ -225,6 +225,7 @@ class KubernetesStandIn:
             self._cond.notify_all()
 
     def objects(self, resource: str) -> list[dict]:
+        """Copies of the stored objects of one resource."""
         with self._cond:
             return [copy.deepcopy(o) for o in self._objects[resource].values()]
 
@@ -255,6 +256,7 @@ class KubernetesStandIn:
             return None
 
     def list_page(self, resource: str, namespace: str | None, query: dict) -> tuple[int, dict]:
+        """One page of a list: (HTTP status, body), as kube-apiserver pages from etcd."""
         limit = int(query.get("limit", ["0"])[0] or 0)
         token = query.get("continue", [""])[0]
         fields = _selector(query.get("fieldSelector", [""])[0])
@@ -330,6 +332,7 @@ class KubernetesStandIn:
         return all((obj_labels.get(key) == value) == equal for key, equal, value in labels)
 
     def get_one(self, resource: str, namespace: str | None, name: str) -> tuple[int, dict]:
+        """GET of one object: (200, object) or (404, Status)."""
         with self._cond:
             obj = self._objects[resource].get(f"{namespace or ''}/{name}")
         if obj is None:
@@ -344,6 +347,7 @@ class KubernetesStandIn:
         return [e for e in self._events[start:] if e.resource == resource]
 
     def watch_events(self, resource: str, namespace: str | None, query: dict, write) -> None:
+        """Stream watch events through ``write`` until ``timeoutSeconds`` or shutdown."""
         since_text = query.get("resourceVersion", [""])[0]
         bookmarks = query.get("allowWatchBookmarks", ["false"])[0] == "true"
         timeout = float(query.get("timeoutSeconds", [self.default_watch_timeout])[0])
