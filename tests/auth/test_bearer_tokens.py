@@ -183,11 +183,18 @@ def test_it_follows_a_key_rotation(keycloak):
     assert keycloak.calls("/certs") == 2
 
 
-def test_it_accepts_es256_when_the_realm_signs_with_it(keycloak):
-    keycloak.rotate_keys(alg="ES256")
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_it_accepts_the_other_algorithms_a_realm_may_sign_with(keycloak, alg):
+    keycloak.rotate_keys(alg=alg)
     token = keycloak.password_grant("carol")["access_token"]
-    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["alg"] == "ES256"
+    header = token.split(".")[0]
+    assert json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["alg"] == alg
     assert call(token).status_code == 200
+
+
+def test_it_refuses_a_token_whose_alg_differs_from_its_keys(keycloak, alice_claims):
+    token = keycloak.sign(alice_claims, header={"alg": "PS256"})  # an RS256 key
+    assert_refused(call(token), "token_algorithm_not_allowed")
 
 
 def test_a_role_removed_in_keycloak_stops_working_with_the_next_token(keycloak):

@@ -45,6 +45,19 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_PROCESS_KEYS: dict[str, jwk.JWK] = {}
+
+
+def _rsa(*, alg: str) -> jwk.JWK:
+    return jwk.JWK.generate(kty="RSA", size=2048, kid=_b64(secrets.token_bytes(24)), alg=alg)
+
+
+def _process_key(name: str, make) -> jwk.JWK:
+    if name not in _PROCESS_KEYS:
+        _PROCESS_KEYS[name] = make()
+    return _PROCESS_KEYS[name]
+
+
 def _uri_allowed(uri: str, patterns: list[str]) -> bool:
     for pattern in patterns:
         if pattern.endswith("*") and uri.startswith(pattern[:-1]):
@@ -81,9 +94,13 @@ class KeycloakStandIn:
         self.lock = threading.RLock()
         self.keys: list[tuple[jwk.JWK, bool]] = []  # (private key, published)
         self.active_kid = ""
-        self.enc_key = jwk.JWK.generate(kty="RSA", size=2048, kid=_b64(secrets.token_bytes(16)))
+        # Generating RSA keys is the slowest part of starting; each stand-in starts
+        # with the same keys (tests never share a stand-in), rotations make new ones.
+        self.enc_key = _process_key("enc", lambda: _rsa(alg="RSA-OAEP"))
         self.hmac_key = jwk.JWK.generate(kty="oct", size=512, kid=str(uuid.uuid4()))
-        self.rotate_keys()
+        first = _process_key("sig", lambda: _rsa(alg="RS256"))
+        self.keys.append((first, True))
+        self.active_kid = first["kid"]
         self.sessions: dict[str, Session] = {}
         self.codes: dict[str, dict] = {}
         self.auto_login_user: str | None = None
