@@ -6,6 +6,7 @@ kubernetes-validate ships the API's JSON schemas, so this runs offline.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import kubernetes_validate
@@ -242,3 +243,12 @@ def test_config_and_secret_references_resolve():
             if "secret" in volume:
                 for item in volume["secret"]["items"]:
                     assert item["key"] in secret["stringData"]
+
+
+def test_pods_run_as_the_user_the_image_creates():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    uid = int(re.search(r"^ARG PORTAL_UID=(\d+)$", dockerfile, flags=re.M).group(1))
+    for workload in documents():
+        if workload["kind"] in WORKLOADS:
+            context = pod_spec(workload)["securityContext"]
+            assert context["runAsUser"] == uid, workload["metadata"]["name"]
