@@ -26,6 +26,7 @@ from inventory.models import Cluster, InventorySource, SyncRun
 from inventory.reconcile import reconcile
 from inventory.sources.facts import GpuFacts, Snapshot, SourceError
 from portal.audit import audit_record
+from portal.metrics import observe_sync
 from portal.policy import require
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,19 @@ def _apply(*, cluster_id: int, source, kind: str, scope: str, started, snapshot)
         return run
 
 
+def _observe(run: SyncRun, cluster_name: str, source_name: str) -> SyncRun:
+    observe_sync(cluster_name, source_name, run.status, run.duration_ms / 1000)
+    return run
+
+
 def source_sync(*, source: InventorySource) -> SyncRun:
     """Read one pull source and reconcile it. A failed or partial read changes nothing
     and is recorded as a failed SyncRun; database errors propagate (the task retries)."""
+    run = _source_sync(source=source)
+    return _observe(run, source.cluster.name, source.name)
+
+
+def _source_sync(*, source: InventorySource) -> SyncRun:
     started = timezone.now()
     try:
         snapshot = source_read(source=source)
@@ -134,9 +145,11 @@ def cluster_sync(*, cluster_id: int, source_ids: list[int] | None = None) -> lis
 
     Raises ClusterBusy when another sync of the cluster is running.
     """
-    sources = InventorySource.objects.filter(
-        cluster_id=cluster_id, enabled=True, kind__in=PULL_KINDS
-    ).order_by("kind", "pk")
+    sources = (
+        InventorySource.objects.filter(cluster_id=cluster_id, enabled=True, kind__in=PULL_KINDS)
+        .select_related("cluster")
+        .order_by("kind", "pk")
+    )
     if source_ids is not None:
         sources = sources.filter(pk__in=source_ids)
     runs = []
@@ -168,9 +181,28 @@ def gpu_report_ingest(
         .order_by("-enabled", "pk")
         .first()
     )
-    if not Cluster.objects.filter(pk=cluster_id).exists():
+    cluster_name = Cluster.objects.filter(pk=cluster_id).values_list("name", flat=True).first()
+    if cluster_name is None:
         log.warning("GPU report for unknown cluster %s from %s dropped", cluster_id, node_name)
         return None
+    run = _gpu_report_apply(
+        cluster_id=cluster_id,
+        node_name=node_name,
+        facts=facts,
+        collected_at=collected_at,
+        error=error,
+        warnings=warnings,
+        source=source,
+        started=started,
+    )
+    if run is not None:
+        _observe(run, cluster_name, source.name if source else SourceKind.GPU_AGENT.value)
+    return run
+
+
+def _gpu_report_apply(
+    *, cluster_id, node_name, facts, collected_at, error, warnings, source, started
+) -> SyncRun | None:
     if collected_at is not None:
         last = SyncRun.objects.filter(
             cluster_id=cluster_id,
