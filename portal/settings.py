@@ -239,6 +239,12 @@ STORAGES = {
 MARKDOWN_MAX_BYTES = envint("MARKDOWN_MAX_BYTES", 1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MARKDOWN_MAX_BYTES * 3
 
+# --- Inventory --------------------------------------------------------------------
+# A sync lock older than this is a crashed worker's: it expires and the next sync runs.
+INVENTORY_SYNC_LOCK_TTL = envint("INVENTORY_SYNC_LOCK_TTL", 900)
+INVENTORY_GPU_IDLE_PCT = envint("INVENTORY_GPU_IDLE_PCT", 5)  # utilisation at or below: idle
+INVENTORY_GPU_IDLE_HOURS = envint("INVENTORY_GPU_IDLE_HOURS", 24)  # idle this long: a finding
+
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
