@@ -39,6 +39,13 @@ def approved(author, approver, **kwargs) -> ProcedureVersion:
     return version
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The personas are made with real passwords; a cheap hasher keeps these tests
+    fast on a shared machine (password hashing is not what they test)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def draft(alice):
     return draft_of(make_procedure(alice))
