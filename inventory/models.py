@@ -7,6 +7,7 @@ GPUs, components and changes.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -108,6 +109,8 @@ def validate_source_config(kind: str, config) -> list[str]:
     if not isinstance(config, dict):
         return [_("The configuration must be a JSON object.")]
     errors: list[str] = []
+    if "\\u0000" in json.dumps(config):
+        return [_("The configuration contains a NUL character.")]
     for key in config:
         if any(word in str(key).lower() for word in SECRET_CONFIG_KEYS):
             errors.append(
@@ -116,6 +119,9 @@ def validate_source_config(kind: str, config) -> list[str]:
     if kind == SourceKind.KUBERNETES:
         if not config.get("in_cluster") and not config.get("kubeconfig"):
             errors.append(_("Give a kubeconfig path, or in_cluster: true."))
+        for key in ("kubeconfig", "context"):
+            if key in config and not isinstance(config[key], str):
+                errors.append(_("%(key)s must be text.") % {"key": key})
         for key in ("page_size", "request_timeout"):
             value = config.get(key)
             if value is not None and (

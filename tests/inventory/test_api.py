@@ -94,6 +94,9 @@ def test_sources_are_written_by_admins_only(api_for, carol, dave):
         ("files", {"path": ""}),
         ("kubernetes", {"in_cluster": True, "request_timeout": -1}),
         ("nonsense", {}),
+        ("files", {"path": "/data\x00"}),
+        ("kubernetes", {"kubeconfig": 5}),
+        ("files", ["not", "an", "object"]),
     ],
 )
 def test_bad_source_configuration_is_refused(api_for, dave, kind, config):
