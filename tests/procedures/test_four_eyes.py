@@ -80,3 +80,27 @@ def test_a_reviewed_signature_does_not_count_as_an_approval(alice, bob, dave):
     services.version_approve(actor=dave, version=version, content_sha256=version.content_sha256)
     version.refresh_from_db()
     assert version.status == "approved"
+
+
+def test_signatures_of_an_earlier_text_do_not_count(alice, bob, dave):
+    version = submitted(alice, required_approvals=2)
+    services.version_approve(actor=bob, version=version, content_sha256=version.content_sha256)
+    services.version_request_changes(actor=dave, version=version, comment="One more rule.")
+    version.refresh_from_db()
+    version = services.version_update(
+        actor=alice,
+        version=version,
+        revision=version.revision,
+        title=version.title,
+        body=version.body + "\nOne more rule.\n",
+        change_summary="",
+        change_kind=version.change_kind,
+    )
+    version = services.version_submit(actor=alice, version=version)
+    services.version_approve(actor=dave, version=version, content_sha256=version.content_sha256)
+    version.refresh_from_db()
+    assert version.status == "in_review"  # bob signed the old text: 1 of 2
+    services.version_approve(actor=bob, version=version, content_sha256=version.content_sha256)
+    version.refresh_from_db()
+    assert version.status == "approved"
+    assert version.reviews.filter(reviewer=bob, decision="approve").count() == 2
