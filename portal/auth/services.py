@@ -9,7 +9,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
@@ -74,7 +74,6 @@ def _token_metadata(claims: dict, extra: dict | None) -> dict:
     return meta
 
 
-@transaction.atomic
 def identity_sync(
     *,
     issuer: str,
@@ -86,7 +85,34 @@ def identity_sync(
 ):
     """The portal user for a Keycloak identity, created or brought up to date.
 
-    ``claims`` names the person (ID token or access token); ``role_claims`` (the
+    Two first requests of the same person can race to create the identity; the one
+    that loses finds the winner's row on its second try.
+    """
+    kwargs = {
+        "issuer": issuer,
+        "claims": claims,
+        "client_id": client_id,
+        "role_claims": role_claims,
+        "token_metadata": token_metadata,
+        "is_login": is_login,
+    }
+    try:
+        return _identity_sync(**kwargs)
+    except IntegrityError:
+        return _identity_sync(**kwargs)
+
+
+@transaction.atomic
+def _identity_sync(
+    *,
+    issuer: str,
+    claims: dict,
+    client_id: str,
+    role_claims: dict | None = None,
+    token_metadata: dict | None = None,
+    is_login: bool,
+):
+    """``claims`` names the person (ID token or access token); ``role_claims`` (the
     access token, when there is one) carries roles and groups. Portal roles are set
     to what Keycloak says now, so a role removed there is removed here.
     """

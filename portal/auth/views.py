@@ -138,6 +138,13 @@ def login_view(request):
 # --- Keycloak: authorization code flow ----------------------------------------------
 
 
+def _issuer_or_none() -> str | None:
+    try:
+        return discovery()["issuer"]
+    except KeycloakUnavailable:
+        return None
+
+
 def _callback_uri(request) -> str:
     return request.build_absolute_uri(reverse("oidc-callback"))
 
@@ -197,6 +204,12 @@ def oidc_callback(request):
             _("This sign-in attempt is unknown or has expired. Please try again."),
             status=400,
         )
+    if request.GET.get("iss") and request.GET["iss"] != _issuer_or_none():
+        # RFC 9207: an answer from another issuer is a mix-up attack, not a sign-in.
+        sign_in_failure_record(
+            username="", method="keycloak", reason="response from another issuer", request=request
+        )
+        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
     if request.GET.get("error"):
         reason = f"{request.GET['error']}: {request.GET.get('error_description', '')}"
         sign_in_failure_record(username="", method="keycloak", reason=reason, request=request)

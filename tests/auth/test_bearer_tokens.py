@@ -253,3 +253,24 @@ def test_a_token_without_profile_claims_keeps_the_persons_name(keycloak, alice_c
     assert call(keycloak.sign(bare)).json()["roles"] == ["portal-viewer"]
     alice = get_user_model().objects.get(username="alice")
     assert alice.get_full_name() == "Alice Editor"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_first_requests_of_one_person_create_one_identity(keycloak):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    token = keycloak.password_grant("alice")["access_token"]
+
+    def first_call(_n):
+        try:
+            return call(token).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(first_call, range(4)))
+    assert statuses == [200, 200, 200, 200]
+    assert OidcIdentity.objects.count() == 1

@@ -220,3 +220,16 @@ def test_a_person_disabled_in_the_portal_cannot_sign_in(keycloak, client):
     response = keycloak_sign_in(client, keycloak, "carol")
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
+
+
+def test_an_answer_naming_another_issuer_is_refused(keycloak, client):
+    start = client.get("/accounts/oidc/login/")
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    response = client.get(
+        "/accounts/oidc/callback/",
+        {"state": state, "code": "x", "iss": "https://attacker.example/realms/mlops"},
+    )
+    assert response.status_code == 401
+    assert AuditEvent.objects.get(verb="auth.login_failed").after["reason"] == (
+        "response from another issuer"
+    )
