@@ -7,9 +7,14 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from inventory import rules  # noqa: F401  (registers the policy rules)
+        from inventory import (
+            notifications,  # noqa: F401  (notification checks)
+            rules,  # noqa: F401  (registers the policy rules)
+            search,  # noqa: F401  (search index provider)
+        )
         from inventory.services import demo_inventory_seed
         from portal.elements import ElementCode
+        from portal.metrics import on_scrape
         from portal.registry import HomePanel, registry
 
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
@@ -32,6 +37,7 @@ class InventoryConfig(AppConfig):
             )
         )
         registry.add_seeder(40, "inventory demo", demo_inventory_seed)
+        on_scrape(_publish_findings)
 
 
 def _hardware_panel(request) -> dict:
@@ -44,3 +50,11 @@ def _software_panel(request) -> dict:
     from inventory.selectors import software_panel
 
     return software_panel()
+
+
+def _publish_findings() -> None:
+    """The findings gauge is recomputed at each /metrics scrape (a few queries)."""
+    from inventory.findings import findings_compute, findings_summary
+    from portal.metrics import set_findings
+
+    set_findings(findings_summary(findings_compute()))

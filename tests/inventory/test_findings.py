@@ -190,3 +190,10 @@ def test_findings_take_the_same_queries_for_10_and_200_nodes():
             findings_compute(cluster_id=cluster.pk)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_findings_are_published_to_prometheus(client):
+    cluster = make_cluster()
+    sync(cluster, snapshot_of([node("cpu-1", gpus=0, ready=False)]))
+    body = client.get("/metrics").content.decode()
+    assert 'portal_inventory_findings{severity="critical"} 1.0' in body
