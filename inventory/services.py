@@ -435,7 +435,13 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
     source, created = InventorySource.objects.get_or_create(
         cluster=cluster,
         name="demo files",
-        defaults={"kind": SourceKind.FILES, "config": {"path": "inventory/demo/cluster"}},
+        # Read once, then left disabled: sample data does not change, and an enabled
+        # source that no beat ever syncs would show as stale.
+        defaults={
+            "kind": SourceKind.FILES,
+            "config": {"path": "inventory/demo/cluster"},
+            "enabled": False,
+        },
     )
     if created:
         audit_record(actor=None, verb="inventory.source_create", obj=source)

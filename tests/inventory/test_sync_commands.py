@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from inventory.choices import SourceKind, SyncStatus
+from inventory.findings import findings_compute
 from inventory.models import Cluster, Gpu, InventorySource, Node, SyncRun
 from inventory.reconcile import reconcile
 from inventory.selectors import capacity_fit
@@ -78,6 +79,9 @@ def test_the_demo_seeder_makes_a_labelled_cluster_once():
     assert SyncRun.objects.count() == 1
     assert SyncRun.objects.get().status == SyncStatus.SUCCEEDED, SyncRun.objects.get().error
     assert Gpu.objects.filter(cluster=cluster).exists()
+    # Sample data is read once: no beat sync, so no stale-source finding later.
+    assert not InventorySource.objects.get().enabled
+    assert "stale_source" not in {f.code for f in findings_compute()}
 
 
 def _run(cluster, snapshot):
