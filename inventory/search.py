@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, search_refresh_on_commit
+from portal.search.kinds import KIND_LABELS
 
 try:
     from inventory.models import Component, Gpu, Node, SyncRun
@@ -114,9 +114,9 @@ def _sync_saved(sender, instance, **kwargs) -> None:
 
 if Node is not None:
     for kind, documents, label, order in (
-        (KIND_NODE, node_documents, _("Nodes"), 40),
-        (KIND_GPU, gpu_documents, _("GPUs"), 41),
-        (KIND_COMPONENT, component_documents, _("Software components"), 42),
+        (KIND_NODE, node_documents, KIND_LABELS[KIND_NODE], 40),
+        (KIND_GPU, gpu_documents, KIND_LABELS[KIND_GPU], 41),
+        (KIND_COMPONENT, component_documents, KIND_LABELS[KIND_COMPONENT], 42),
     ):
         registry.add_search_provider(
             SearchProvider(kind=kind, label=label, documents=documents, order=order)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
+from portal.search.kinds import KIND_LABELS
 
 try:
     from knowledge.models import Activity, Adr, Role, TrackStep
@@ -109,10 +109,10 @@ def _elements_refresher(kind: str, model):
 
 if Adr is not None:
     for kind, model, documents, label, order in (
-        (KIND_ADR, Adr, adr_documents, _("Decision records"), 20),
-        (KIND_ACTIVITY, Activity, activity_documents, _("Activities"), 30),
-        (KIND_ROLE, Role, role_documents, _("Roles"), 31),
-        (KIND_STEP, TrackStep, step_documents, _("Onboarding steps"), 32),
+        (KIND_ADR, Adr, adr_documents, KIND_LABELS[KIND_ADR], 20),
+        (KIND_ACTIVITY, Activity, activity_documents, KIND_LABELS[KIND_ACTIVITY], 30),
+        (KIND_ROLE, Role, role_documents, KIND_LABELS[KIND_ROLE], 31),
+        (KIND_STEP, TrackStep, step_documents, KIND_LABELS[KIND_STEP], 32),
     ):
         registry.add_search_provider(
             SearchProvider(kind=kind, label=label, documents=documents, order=order)

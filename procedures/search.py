@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
+from portal.search.kinds import KIND_LABELS
 from procedures.choices import VersionStatus
 from procedures.models import Procedure, ProcedureVersion
 
@@ -118,13 +118,16 @@ def _elements_changed(sender, instance, action, **kwargs) -> None:
 
 registry.add_search_provider(
     SearchProvider(
-        kind=KIND_PROCEDURE, label=_("Procedures"), documents=procedure_documents, order=10
+        kind=KIND_PROCEDURE,
+        label=KIND_LABELS[KIND_PROCEDURE],
+        documents=procedure_documents,
+        order=10,
     )
 )
 registry.add_search_provider(
     SearchProvider(
         kind=KIND_VERSION,
-        label=_("Procedure versions"),
+        label=KIND_LABELS[KIND_VERSION],
         documents=version_documents,
         order=11,
     )
