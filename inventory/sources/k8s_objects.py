@@ -209,13 +209,18 @@ def pod_gpu_request(pod: Mapping[str, Any], position: int | None = None) -> tupl
     return node, int(max(running, init))
 
 
-def gpu_requests_by_node(pods: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Sum the GPUs held by Running pods, per node."""
-    totals: dict[str, int] = {}
+def add_gpu_requests(totals: dict[str, int], pods: Iterable[Mapping[str, Any]]) -> None:
+    """Add the GPUs held by these Running pods to ``totals`` (node name -> GPUs)."""
     for position, pod in enumerate(pods):
         node, gpus = pod_gpu_request(pod, position)
         if gpus:
             totals[node] = totals.get(node, 0) + gpus
+
+
+def gpu_requests_by_node(pods: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Sum the GPUs held by Running pods, per node."""
+    totals: dict[str, int] = {}
+    add_gpu_requests(totals, pods)
     return totals
 
 

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import urllib3
 from kubernetes import client, config, watch
@@ -22,7 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from .facts import NodeFacts, Snapshot, SourceError
-from .k8s_objects import gpu_requests_by_node, node_facts, nodes_with_requests, workload_facts
+from .k8s_objects import add_gpu_requests, node_facts, nodes_with_requests, workload_facts
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_LIST_RESTARTS = 3
 GONE = 410
+T = TypeVar("T")
 
 
 @dataclass
@@ -151,23 +152,33 @@ class KubernetesSource:
             raise SourceError(f"Kubernetes API sent a {what} list without items")
         return body
 
-    def list_objects(
-        self, func: Callable[..., Any], what: str, **params: Any
-    ) -> tuple[list[dict], str]:
-        """All objects of one list call, page by page: (items, resourceVersion)."""
+    def fold_list(
+        self,
+        func: Callable[..., Any],
+        what: str,
+        start: Callable[[], T],
+        add: Callable[[T, list[dict]], None],
+        **params: Any,
+    ) -> tuple[T, str]:
+        """Fold one list call page by page: ``add(total, items)`` per page.
+
+        Returns (total, resourceVersion of the list). Pages are folded as they come,
+        so a list of 100,000 pods is never held whole. A restart after an expired
+        continue token starts a fresh total.
+        """
         for attempt in range(self.list_restarts + 1):
-            items: list[dict] = []
+            total = start()
             token = ""
             resource_version = ""
             try:
                 while True:
                     body = self._page(func, what, token, **params)
-                    items.extend(body["items"])
+                    add(total, body["items"])
                     metadata = body.get("metadata") or {}
                     resource_version = resource_version or metadata.get("resourceVersion", "")
                     token = metadata.get("continue") or ""
                     if not token:
-                        return items, resource_version
+                        return total, resource_version
             except ApiException as exc:
                 if exc.status == GONE and token and attempt < self.list_restarts:
                     log.info("continue token for %s expired; listing again", what)
@@ -183,6 +194,12 @@ class KubernetesSource:
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def list_objects(
+        self, func: Callable[..., Any], what: str, **params: Any
+    ) -> tuple[list[dict], str]:
+        """All objects of one list call, page by page: (items, resourceVersion)."""
+        return self.fold_list(func, what, list, list.extend, **params)
+
     def _iter_workloads(self) -> Iterator[tuple[str, list[dict]]]:
         apps = client.AppsV1Api(self.api_client())
         for kind, func in (
@@ -197,10 +214,14 @@ class KubernetesSource:
         """Everything this source covers, or SourceError (never a partial snapshot)."""
         core = client.CoreV1Api(self.api_client())
         node_objects, self.resource_version = self.list_objects(core.list_node, "nodes")
-        pods, _ = self.list_objects(
-            core.list_pod_for_all_namespaces, "pods", field_selector="status.phase=Running"
+        requests, _ = self.fold_list(
+            core.list_pod_for_all_namespaces,
+            "pods",
+            dict,
+            add_gpu_requests,
+            field_selector="status.phase=Running",
         )
-        nodes = nodes_with_requests(node_objects, gpu_requests_by_node(pods))
+        nodes = nodes_with_requests(node_objects, requests)
         components = []
         for kind, items in self._iter_workloads():
             components.extend(workload_facts(obj, kind, i) for i, obj in enumerate(items))
