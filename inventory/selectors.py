@@ -67,16 +67,13 @@ class Overview:
     gpus_allocatable: int = 0
     gpus_requested: int = 0
     gpus_idle: int = 0
+    gpus_not_exposed: int = 0
     gpus_by_model: list = field(default_factory=list)
     components_by_category: list = field(default_factory=list)
 
     @property
     def gpus_free(self) -> int:
         return max(0, self.gpus_allocatable - self.gpus_requested)
-
-    @property
-    def gpus_not_exposed(self) -> int:
-        return max(0, self.gpus_total - self.gpus_allocatable)
 
 
 def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
@@ -93,7 +90,10 @@ def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = 
         n_requested=Sum("gpu_requested"),
     )
     gpu_figures = gpus.aggregate(
-        total=Count("id"), idle=Count("id", filter=Q(idle_since__lte=now - idle_after()))
+        total=Count("id"),
+        idle=Count("id", filter=Q(idle_since__lte=now - idle_after())),
+        # Known to an agent, on a node where Kubernetes offers no nvidia.com/gpu at all.
+        not_exposed=Count("id", filter=Q(node__gpu_allocatable=0)),
     )
     by_model = list(
         gpus.values("product", "memory_total_mib")
@@ -123,6 +123,7 @@ def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = 
         gpus_allocatable=node_figures["n_allocatable"] or 0,
         gpus_requested=node_figures["n_requested"] or 0,
         gpus_idle=gpu_figures["idle"],
+        gpus_not_exposed=gpu_figures["not_exposed"],
         gpus_by_model=by_model,
         components_by_category=by_category,
     )

@@ -123,3 +123,27 @@ def test_node_page_queries_do_not_grow_with_history(client_for, carol):
         counts.append(len(ctx.captured_queries))
         grow(f"more{round_}", 20)
     assert counts[0] == counts[1]
+
+
+def test_the_overview_counts_gpus_kubernetes_does_not_offer():
+    from inventory.selectors import hardware_panel, inventory_overview
+    from inventory.sources.facts import Snapshot
+
+    from .builders import gpu, node
+
+    cluster = make_cluster()
+    nodes = [node("ok", gpus=2), node("sick", gpus=2, gpu_allocatable=0)]
+    snapshot = Snapshot(
+        source="t",
+        nodes=nodes,
+        gpus=[gpu(n.name, i) for n in nodes for i in range(2)],
+        covers=frozenset({"nodes", "gpus"}),
+        gpu_nodes=frozenset({"ok", "sick"}),
+    )
+    run = SyncRun(
+        cluster=cluster, source_kind="k", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
+    )
+    reconcile(cluster=cluster, snapshot=snapshot, run=run)
+    overview = inventory_overview()
+    assert (overview.gpus_total, overview.gpus_not_exposed, overview.gpus_free) == (4, 2, 2)
+    assert hardware_panel()["not_exposed"] == 2
