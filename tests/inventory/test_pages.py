@@ -147,3 +147,23 @@ def test_the_overview_counts_gpus_kubernetes_does_not_offer():
     overview = inventory_overview()
     assert (overview.gpus_total, overview.gpus_not_exposed, overview.gpus_free) == (4, 2, 2)
     assert hardware_panel()["not_exposed"] == 2
+
+
+def test_a_failed_source_shows_as_stale_with_its_error(client_for, carol):
+    cluster = grow("prod", 1)
+    source = InventorySource.objects.get(cluster=cluster)
+    SyncRun.objects.create(
+        cluster=cluster, source=source, source_kind=source.kind, status=SyncStatus.FAILED,
+        started_at=timezone.now(), error="SourceError: Kubernetes API timed out after 30s",
+    )  # fmt: skip
+    body = client_for(carol).get(reverse("inventory:overview")).content.decode()
+    assert 'class="badge bad">stale' in body
+    assert "Kubernetes API timed out after 30s" in body
+    assert Node.objects.filter(cluster=cluster).count() == 1  # the last good data stays
+
+
+def test_the_home_page_has_hardware_and_software_panels(client_for, carol):
+    grow("prod", 2)
+    body = client_for(carol).get(reverse("home")).content.decode()
+    assert "not exposed to Kubernetes" in body
+    assert "inventory changes this week" in body
