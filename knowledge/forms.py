@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.choices import LinkKind, Phase, StepKind
-from knowledge.models import Adr, Track, TrackStep
+from knowledge.models import Adr, Role, Track, TrackStep
 from knowledge.models.adr import SECTION_FIELDS
 from portal.elements import ElementCode
 from procedures.models import Procedure
@@ -151,3 +151,9 @@ class TrackStepForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         depends_on = list(data.pop("depends_on", []) or [])
         return {"depends_on": depends_on, **data}
+
+
+class TrackForm(forms.Form):
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.filter(track__isnull=True))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_ru = forms.CharField(label=_("Title in Russian"), max_length=200, required=False)

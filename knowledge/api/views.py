@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -61,7 +62,11 @@ class AdrViewSet(
                 raise ApiValidationError({"element": ["Unknown IS element."]})
             return adr_selectors.adr_list(
                 status=status_, tag=params.get("tag", ""), element=element, q=params.get("q", "")
-            ).prefetch_related("procedures")
+            ).prefetch_related(
+                "procedures",
+                Prefetch("links_out", queryset=AdrLink.objects.select_related("target")),
+                Prefetch("links_in", queryset=AdrLink.objects.select_related("source")),
+            )
         return Adr.objects.for_page()
 
     def _fresh(self, adr: Adr) -> dict:

@@ -270,4 +270,7 @@ T = {
     "Acknowledged: %(procedure)s": "Ознакомление подтверждено: %(procedure)s",
     "Step added.": "Шаг добавлен.",
     "Step removed.": "Шаг удалён.",
+    "Title in Russian": "Заголовок на русском",
+    "New track": "Новая программа",
+    "Create": "Создать",
 }

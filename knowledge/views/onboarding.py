@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from knowledge import services
-from knowledge.forms import EnrolForm, TrackStepForm
+from knowledge.forms import EnrolForm, TrackForm, TrackStepForm
 from knowledge.models import Enrolment, TrackStep
 from knowledge.selectors import onboarding as selectors
 from knowledge.views._common import add_form_errors, back_with_errors
@@ -96,10 +96,22 @@ def step_acknowledge(request, enrolment_id: int, step_id: int):
 @login_required
 def track_list(request):
     require(request.user, "portal.read")
+    may_edit = can(request.user, "track.edit")
+    form = TrackForm(request.POST or None) if may_edit else None
+    if request.method == "POST":
+        require(request.user, "track.edit")
+        if form.is_valid():
+            try:
+                track = services.track_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_form_errors(form, exc)
+            else:
+                return redirect("knowledge:track-edit", track_id=track.pk)
     return render(
         request,
         "knowledge/track_list.html",
-        {"tracks": selectors.tracks_for_editor(), "may_edit": can(request.user, "track.edit")},
+        {"tracks": selectors.tracks_for_editor(), "may_edit": may_edit, "form": form},
+        status=400 if form is not None and form.errors else 200,
     )
 
 

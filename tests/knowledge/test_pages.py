@@ -176,3 +176,18 @@ def test_the_russian_ui(client_for, carol, make_adr, role_factory, activity_fact
     assert "не назначена роль A" in matrix
     mine = client.get("/knowledge/onboarding/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Мой онбординг" in mine
+
+
+def test_an_editor_creates_a_track_for_a_role_without_one(client_for, alice, carol, role_factory):
+    role = role_factory("Data engineer")
+    response = client_for(alice).post(
+        "/knowledge/tracks/", {"role": role.pk, "title": "Data onboarding"}
+    )
+    assert response.status_code == 302
+    assert role.track.title == "Data onboarding"
+    again = client_for(alice).post("/knowledge/tracks/", {"role": role.pk, "title": "Twice"})
+    assert again.status_code == 400
+    assert (
+        client_for(carol).post("/knowledge/tracks/", {"role": role.pk, "title": "x"}).status_code
+        == 403
+    )
