@@ -299,9 +299,12 @@ def source_create(
     kind: str,
     config: dict | None = None,
     enabled: bool = True,
-    sync_interval_seconds: int = 300,
+    sync_interval_seconds: int | None = None,
 ) -> InventorySource:
+    """A new source; without its own interval it syncs at the cluster's."""
     require(actor, "inventory.manage", cluster)
+    if sync_interval_seconds is None:
+        sync_interval_seconds = cluster.sync_interval_seconds
     source = _validated_source(
         InventorySource(
             cluster=cluster,

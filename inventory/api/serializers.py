@@ -41,6 +41,8 @@ class InventorySourceSerializer(serializers.ModelSerializer):
             "last_error",
         ]
         read_only_fields = ["created_at"]
+        # Without an interval a source takes its cluster's (the service decides).
+        extra_kwargs = {"sync_interval_seconds": {"required": False, "default": None}}
         # The database constraint is enforced by the service; no model-level validator.
         validators = []
 

@@ -120,6 +120,8 @@ class InventorySourceViewSet(InventoryAccess, viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("cluster", None)  # a source does not move between clusters
+        if data.get("sync_interval_seconds", 0) is None:
+            del data["sync_interval_seconds"]
         serializer.instance = services.source_update(
             actor=self.request.user, source=serializer.instance, **data
         )

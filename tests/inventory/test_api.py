@@ -65,6 +65,8 @@ def test_filters_by_cluster_product_node_and_gone(api_for, carol):
 
 def test_sources_are_written_by_admins_only(api_for, carol, dave):
     cluster = make_cluster()
+    cluster.sync_interval_seconds = 120
+    cluster.save()
     payload = {
         "cluster": cluster.pk,
         "name": "dcgm",
@@ -78,6 +80,7 @@ def test_sources_are_written_by_admins_only(api_for, carol, dave):
     assert response.status_code == 201, response.content
     assert AuditEvent.objects.filter(verb="inventory.source_create").count() == 1
     source_id = response.json()["id"]
+    assert response.json()["sync_interval_seconds"] == 120  # the cluster's
     response = api_for(dave).patch(
         f"/api/v1/inventory/sources/{source_id}/", {"enabled": False}, format="json"
     )
