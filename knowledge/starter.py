@@ -46,7 +46,7 @@ ACTIVITIES = [
     ("log-metrics", "Log experiment metrics", "Логировать метрики экспериментов", ["data", "knowledge"],
      "metric-logging",
      {"data-scientist": "R", "ml-engineer": "R", "mlops-engineer": "A", "team-lead": "I"}),
-    ("deploy-models", "Deploy models", "Развёртывать модели", ["software", "hardware"], "",
+    ("deploy-models", "Deploy models", "Развёртывать модели", ["software"], "",
      {"ml-engineer": "R", "mlops-engineer": "A", "backend-developer": "C", "devops-engineer": "C", "team-lead": "I"}),
     ("keep-gpu-nodes-schedulable", "Keep GPU nodes schedulable", "Поддерживать GPU-узлы доступными для планировщика",
      ["hardware", "software"], "infrastructure-usage",
@@ -55,7 +55,7 @@ ACTIVITIES = [
      ["data", "software"], "model-metric-monitoring",
      {"mlops-engineer": "R", "ml-engineer": "A", "data-scientist": "C", "backend-developer": "I", "team-lead": "I"}),
     ("manage-access", "Manage access to the platform", "Управлять доступом к платформе", ["people", "networks"], "",
-     {"devops-engineer": "R", "team-lead": "A", "mlops-engineer": "C"}),
+     {"mlops-engineer": "R", "devops-engineer": "A", "team-lead": "C"}),
     ("review-procedures", "Review procedures", "Пересматривать регламенты", ["procedures", "knowledge"], "",
      {"team-lead": "A", "mlops-engineer": "R", "ml-engineer": "C", "data-scientist": "C", "devops-engineer": "I"}),
     ("record-decisions", "Record architecture decisions", "Фиксировать архитектурные решения", ["knowledge"], "",
@@ -70,6 +70,7 @@ ADRS = {
         {
             "title": "Use MLflow as the experiment tracker and model registry",
             "tags": ["mlflow", "experiment-tracking"],
+            "procedures": ["metric-logging", "model-file-versioning"],
             "elements": ["software", "data", "knowledge"],
             "context": "Experiments are logged in notebooks, spreadsheets and chat. Nobody can tell which run produced the model in production, and comparing runs takes a day.",
             "drivers": "* One place for parameters, metrics and artefacts of every run\n* A model registry with stages and lineage to the run\n* Self-hosted: the cluster is air-gapped",
@@ -90,6 +91,7 @@ ADRS = {
         {
             "title": "GPU Operator to expose GPUs to Kubernetes",
             "tags": ["gpu", "kubernetes"],
+            "procedures": ["infrastructure-usage"],
             "elements": ["hardware", "software"],
             "context": "GPU nodes are set up by hand: drivers, container toolkit and device plugin versions differ between nodes, and some nodes silently expose no GPUs to the scheduler.",
             "options": "* NVIDIA GPU Operator\n* Drivers in the node image plus the device plugin DaemonSet",
@@ -101,6 +103,7 @@ ADRS = {
         {
             "title": "MLflow как трекер экспериментов и реестр моделей",
             "tags": ["mlflow", "experiment-tracking"],
+            "procedures": ["metric-logging", "model-file-versioning"],
             "elements": ["software", "data", "knowledge"],
             "context": "Эксперименты записываются в ноутбуках, таблицах и чатах. Никто не может сказать, какой запуск породил модель в эксплуатации, а сравнение запусков занимает день.",
             "drivers": "* Одно место для параметров, метрик и артефактов каждого запуска\n* Реестр моделей со стадиями и связью с запуском\n* Только self-hosted: кластер изолирован от интернета",
@@ -121,6 +124,7 @@ ADRS = {
         {
             "title": "GPU Operator для доступа Kubernetes к GPU",
             "tags": ["gpu", "kubernetes"],
+            "procedures": ["infrastructure-usage"],
             "elements": ["hardware", "software"],
             "context": "GPU-узлы настраиваются вручную: версии драйверов, container toolkit и device plugin различаются, а некоторые узлы молча не отдают GPU планировщику.",
             "options": "* NVIDIA GPU Operator\n* Драйверы в образе узла и DaemonSet device plugin",
@@ -190,12 +194,16 @@ def _seed_matrix(actor, stdout) -> None:
 
 def _seed_adrs(actor, stdout) -> list[Adr]:
     from knowledge.services import adr_accept, adr_create
+    from procedures.models import Procedure
 
     result = []
     for data in ADRS[starter_language()]:
         adr = Adr.objects.filter(title=data["title"]).first()
         if adr is None:
             fields = dict(data)
+            fields["procedures"] = list(
+                Procedure.objects.filter(slug__in=fields.get("procedures", []))
+            )
             adr = adr_create(
                 actor=actor,
                 date=datetime.date(2025, 1, 15),
