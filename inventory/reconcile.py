@@ -40,6 +40,7 @@ from inventory.models import Cluster, Component, Gpu, InventoryChange, Node, Syn
 from inventory.sources.facts import ComponentFacts, GpuFacts, NodeFacts, Snapshot
 
 BATCH = 1000
+SCOPED_LOAD_LIMIT = 500  # above this many GPUs or nodes, load the whole cluster's GPUs
 
 NODE_FIELDS = (
     "labels",
@@ -124,12 +125,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Fields whose fact value is a tuple (or tuple of dataclasses) but a list in the
+# database; every other field compares as it is. Converting only these keeps a resync
+# of tens of thousands of GPUs cheap.
+_NODE_LISTS = frozenset({"taints", "roles"})
+_GPU_LISTS = frozenset({"mig_devices", "nvlink_peers"})
+
+
 def _node_values(fact: NodeFacts) -> dict[str, Any]:
-    return {f: _plain(getattr(fact, f)) for f in (*NODE_FIELDS, *NODE_DERIVED_FIELDS)}
+    values = {f: getattr(fact, f) for f in (*NODE_FIELDS, *NODE_DERIVED_FIELDS)}
+    for name in _NODE_LISTS:
+        values[name] = list(values[name])
+    return values
 
 
 def _gpu_values(fact: GpuFacts) -> dict[str, Any]:
-    return {f: _plain(getattr(fact, f)) for f in GPU_FIELDS}
+    values = {f: getattr(fact, f) for f in GPU_FIELDS}
+    values["nvlink_peers"] = list(fact.nvlink_peers)
+    values["mig_devices"] = _plain(fact.mig_devices) if fact.mig_devices else []
+    return values
 
 
 def _gpu_metrics(fact: GpuFacts) -> dict[str, Any]:
@@ -334,9 +348,14 @@ def _reconcile_gpus(cluster, snapshot, now, node_ids, changes, result) -> None:
         return
     facts = _dedupe(snapshot.gpus, lambda g: g.uuid, result, "GPU")
     gpu_nodes = set(snapshot.gpu_nodes)
-    scope = Q(uuid__in=list(facts))
-    if full and gpu_nodes:
-        scope |= Q(node_name__in=list(gpu_nodes))
+    if len(facts) > SCOPED_LOAD_LIMIT or len(gpu_nodes) > SCOPED_LOAD_LIMIT:
+        # A cluster-wide snapshot: loading every GPU of the cluster is cheaper than
+        # sending (and planning) an IN list of tens of thousands of UUIDs.
+        scope = Q()
+    else:
+        scope = Q(uuid__in=list(facts))
+        if full and gpu_nodes:
+            scope |= Q(node_name__in=list(gpu_nodes))
     columns = ("id", "uuid", "gone_at", "node_id", "idle_since", *GPU_FIELDS, *GPU_METRICS)
     off_fields = 5
     off_metrics = off_fields + len(GPU_FIELDS)
