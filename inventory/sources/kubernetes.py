@@ -116,6 +116,12 @@ class KubernetesSource:
             raise SourceError(f"Kubernetes {where} unusable: {exc}") from exc
         return self._api_client
 
+    @property
+    def api_name(self) -> str:
+        """ "Kubernetes API at <server>" for error messages: which cluster failed matters."""
+        host = self._api_client.configuration.host if self._api_client else ""
+        return f"Kubernetes API at {host}" if host else "Kubernetes API"
+
     def close(self) -> None:
         """Release the client's connection pool."""
         if self._api_client is not None:
@@ -127,9 +133,9 @@ class KubernetesSource:
     def _transport_error(self, exc: Exception, what: str) -> SourceError:
         if isinstance(exc, urllib3.exceptions.TimeoutError):
             return SourceError(
-                f"Kubernetes API timed out after {self.request_timeout:g}s listing {what}"
+                f"{self.api_name} timed out after {self.request_timeout:g}s listing {what}"
             )
-        return SourceError(f"Kubernetes API unreachable listing {what}: {exc}")
+        return SourceError(f"{self.api_name} unreachable listing {what}: {exc}")
 
     def _page(self, func: Callable[..., Any], what: str, token: str, **params: Any) -> dict:
         kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False, **params}
@@ -147,9 +153,9 @@ class KubernetesSource:
         try:
             body = json.loads(data)
         except (TypeError, ValueError) as exc:
-            raise SourceError(f"Kubernetes API sent a {what} list that is not JSON") from exc
+            raise SourceError(f"{self.api_name} sent a {what} list that is not JSON") from exc
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            raise SourceError(f"Kubernetes API sent a {what} list without items")
+            raise SourceError(f"{self.api_name} sent a {what} list without items")
         return body
 
     def fold_list(
@@ -185,12 +191,12 @@ class KubernetesSource:
                     continue
                 if exc.status == GONE and token:
                     raise SourceError(
-                        f"Kubernetes API: listing {what} kept expiring "
+                        f"{self.api_name}: listing {what} kept expiring "
                         f"({self.list_restarts + 1} attempts); the cluster changes faster "
                         "than it can be paged, try a larger page size"
                     ) from exc
                 raise SourceError(
-                    f"Kubernetes API: listing {what} failed: {_http_error(exc)}"
+                    f"{self.api_name}: listing {what} failed: {_http_error(exc)}"
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -249,6 +255,10 @@ class KubernetesSource:
     ) -> str:
         """Follow node changes from ``resource_version`` until ``stop()`` is true.
 
+        ``stop`` is asked after every event and whenever a watch request ends
+        (``watch_timeout_s``); bookmarks, about once a minute from a real API server,
+        keep a quiet watch answering.
+
         Bookmarks keep the resource version fresh while nothing changes. When the
         server answers that the version is too old (410), the nodes are listed again
         and reported as one RELISTED event, at most ``max_relists`` times in a row.
@@ -282,15 +292,15 @@ class KubernetesSource:
             except ApiException as exc:
                 if exc.status != GONE:
                     raise SourceError(
-                        f"Kubernetes API: watching nodes failed: {exc.reason}"
+                        f"{self.api_name}: watching nodes failed: {exc.reason}"
                     ) from exc
                 relists += 1
                 if relists > max_relists:
                     raise SourceError(
-                        "Kubernetes API: node watch fell behind repeatedly; giving up"
+                        f"{self.api_name}: node watch fell behind repeatedly; giving up"
                     ) from exc
                 nodes, resource_version = self.list_nodes()
                 on_event(NodeEvent("RELISTED", resource_version, nodes=nodes))
             except urllib3.exceptions.HTTPError as exc:
-                raise SourceError(f"Kubernetes API: node watch interrupted: {exc}") from exc
+                raise SourceError(f"{self.api_name}: node watch interrupted: {exc}") from exc
         return resource_version

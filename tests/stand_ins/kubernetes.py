@@ -36,6 +36,7 @@ import bisect
 import copy
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -137,14 +138,13 @@ class KubernetesStandIn:
         self._failures: list[tuple[int, str | None]] = []
         self._expire_continues = 0
         self._closing = False
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
 
     # -- life cycle -------------------------------------------------------------
 
     def start(self) -> KubernetesStandIn:
         handler = type("Handler", (_Handler,), {"api": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -402,6 +402,16 @@ class KubernetesStandIn:
                 write({"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version,
                        "metadata": {"resourceVersion": str(since)}}})  # fmt: skip
                 next_bookmark = now + self.bookmark_interval
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out or stop a watch hang up mid-answer; that is their right.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
