@@ -301,3 +301,21 @@ def test_the_stand_in_speaks_namespaces_selectors_and_errors_like_the_api(k8s_st
     with pytest.raises(client.ApiException) as missing:
         core.read_node("nope")
     assert missing.value.status == 404
+
+
+def test_the_stand_in_pages_one_consistent_snapshot(k8s_stand_in):
+    from kubernetes import client
+
+    k8s_stand_in.load("nodes", gpu_cluster_nodes(4))
+    core = client.CoreV1Api(source(k8s_stand_in).api_client())
+    first = core.list_node(limit=2)
+    k8s_stand_in.delete("nodes", "gpu-00003")
+    k8s_stand_in.load("nodes", [builders.node("gpu-00002a")])
+    rest = core.list_node(limit=2, _continue=first.metadata._continue)
+    assert [n.metadata.name for n in first.items + rest.items] == [
+        "gpu-00000", "gpu-00001", "gpu-00002", "gpu-00003",
+    ]  # fmt: skip
+    assert rest.metadata.resource_version == first.metadata.resource_version
+    assert rest.metadata._continue is None
+    fresh = core.list_node()
+    assert [n.metadata.name for n in fresh.items][-2:] == ["gpu-00002", "gpu-00002a"]
