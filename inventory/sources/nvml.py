@@ -12,6 +12,7 @@ import logging
 import re
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -73,18 +74,23 @@ class _Reader:
             )
         return tuple(devices)
 
-    def nvlink_peers(self, handle: Any) -> tuple[str, ...]:
+    def nvlink_ends(self, handle: Any) -> tuple[set[str], set[str]]:
+        """PCI bus ids at the far end of active NVLinks: (GPUs, NVSwitches)."""
         nvml = self.nvml
-        peers: set[str] = set()
+        gpus: set[str] = set()
+        switches: set[str] = set()
+        switch_type = getattr(nvml, "NVML_NVLINK_DEVICE_TYPE_SWITCH", 2)
         for link in range(getattr(nvml, "NVML_NVLINK_MAX_LINKS", 18)):
             try:
                 if nvml.nvmlDeviceGetNvLinkState(handle, link) != nvml.NVML_FEATURE_ENABLED:
                     continue
-                peers.add(_text(nvml.nvmlDeviceGetNvLinkRemotePciInfo(handle, link).busId))
+                remote = _text(nvml.nvmlDeviceGetNvLinkRemotePciInfo(handle, link).busId)
+                kind = self.optional(nvml.nvmlDeviceGetNvLinkRemoteDeviceType, handle, link)
             except nvml.NVMLError:
                 # NOT_SUPPORTED on cards without NVLink, INVALID_ARGUMENT past the last link.
                 break
-        return tuple(sorted(peers))
+            (switches if kind == switch_type else gpus).add(remote)
+        return gpus, switches
 
     def gpu(self, index: int, driver: str, cuda: str) -> GpuFacts:
         nvml = self.nvml
@@ -118,8 +124,26 @@ class _Reader:
             power_draw_w=power / 1000 if power is not None else None,
             power_limit_w=limit / 1000 if limit is not None else None,
             serial=_text(self.optional(nvml.nvmlDeviceGetSerial, handle) or ""),
-            nvlink_peers=self.nvlink_peers(handle),
         )
+
+    def all_gpus(self, driver: str, cuda: str) -> list[GpuFacts]:
+        """Every GPU; on NVSwitch systems (DGX/HGX) GPUs on a common switch are peers."""
+        gpus, ends = [], []
+        for index in range(self.nvml.nvmlDeviceGetCount()):
+            gpu = self.gpu(index, driver, cuda)
+            gpus.append(gpu)
+            ends.append(self.nvlink_ends(self.nvml.nvmlDeviceGetHandleByIndex(index)))
+        peered = []
+        for gpu, (direct, switches) in zip(gpus, ends, strict=True):
+            peers = set(direct)
+            if switches:
+                peers.update(
+                    other.pci_bus_id
+                    for other, (_, other_switches) in zip(gpus, ends, strict=True)
+                    if other is not gpu and switches & other_switches
+                )
+            peered.append(replace(gpu, nvlink_peers=tuple(sorted(peers))))
+        return peered
 
 
 def read_gpus_nvml(node_name: str, nvml: ModuleType | None = None) -> list[GpuFacts]:
@@ -143,7 +167,7 @@ def read_gpus_nvml(node_name: str, nvml: ModuleType | None = None) -> list[GpuFa
         driver = _text(nvml.nvmlSystemGetDriverVersion())
         cuda_code = reader.optional(nvml.nvmlSystemGetCudaDriverVersion)
         cuda = _cuda_version(cuda_code) if cuda_code else ""
-        return [reader.gpu(i, driver, cuda) for i in range(nvml.nvmlDeviceGetCount())]
+        return reader.all_gpus(driver, cuda)
     except nvml.NVMLError as exc:
         raise SourceError(f"NVML failed on node {node_name}: {exc}") from exc
     finally:

@@ -31,8 +31,11 @@ class FakeNvml:
     NVML_TEMPERATURE_GPU = pynvml.NVML_TEMPERATURE_GPU
     NVML_NVLINK_MAX_LINKS = 12
 
-    def __init__(self, gpus: int = 8, init_error: int | None = None, fail_on: str = ""):
+    def __init__(
+        self, gpus: int = 8, init_error: int | None = None, fail_on: str = "", nvswitch=False
+    ):
         self.gpus = gpus
+        self.nvswitch = nvswitch
         self.init_error = init_error
         self.fail_on = fail_on
         self.initialised = False
@@ -122,9 +125,16 @@ class FakeNvml:
         return pynvml.NVML_FEATURE_ENABLED
 
     def nvmlDeviceGetNvLinkRemotePciInfo(self, handle, link):
-        # Each GPU's 12 links go to an NVSwitch fabric: here, two links per peer.
+        if self.nvswitch:  # DGX A100: 12 links to six NVSwitches, two per switch
+            return SimpleNamespace(busId=f"00000000:{0xC4 + link // 2:02X}:00.0")
+        # Without switches: two links per directly connected peer GPU.
         peer = (handle[1] + 1 + link // 2) % 7
         return SimpleNamespace(busId=f"00000000:{0x07 + peer * 8:02X}:00.0")
+
+    def nvmlDeviceGetNvLinkRemoteDeviceType(self, handle, link):
+        if self.nvswitch:
+            return pynvml.NVML_NVLINK_DEVICE_TYPE_SWITCH
+        return pynvml.NVML_NVLINK_DEVICE_TYPE_GPU
 
 
 def test_it_reads_every_gpu_with_mig_and_nvlink():
@@ -157,6 +167,15 @@ def test_it_reads_every_gpu_with_mig_and_nvlink():
     assert mig.utilization_gpu_pct is None
     assert mig.nvlink_peers == ()
     assert nvml.shutdowns == 1
+
+
+def test_gpus_on_common_nvswitches_are_each_others_peers():
+    gpus = read_gpus_nvml("dgx-01", FakeNvml(nvswitch=True))
+    buses = [g.pci_bus_id for g in gpus]
+    # GPU 7 runs MIG (no NVLink); the other seven all reach each other through the switches.
+    assert gpus[0].nvlink_peers == tuple(sorted(buses[1:7]))
+    assert all(switch not in gpus[0].nvlink_peers for switch in ("00000000:C4:00.0",))
+    assert gpus[7].nvlink_peers == ()
 
 
 def test_a_missing_nvml_library_is_a_source_error():
