@@ -45,5 +45,5 @@ USER ${PORTAL_UID}:${PORTAL_UID}
 EXPOSE 8000
 # Python's urllib, because the slim image has neither curl nor wget.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'); sys.exit(0 if urllib.request.urlopen(url, timeout=4).status == 200 else 1)"]
 CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "portal.wsgi:application"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -77,7 +78,7 @@ def gunicorn(tmp_path):
     else:
         process.kill()
         pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text())
-    yield base, tmp_path / "gunicorn.log"
+    yield base, tmp_path / "gunicorn.log", port
     # SIGINT: quick shutdown; graceful draining is not what this test is about.
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
@@ -85,7 +86,7 @@ def gunicorn(tmp_path):
 
 
 def test_the_image_command_serves_probes_pages_and_summed_metrics(gunicorn):
-    base, log = gunicorn
+    base, log, _port = gunicorn
     # Probes by IP over plain HTTP get through the host check and the HTTPS redirect.
     assert get(f"{base}/healthz") == (200, '{"status": "ok"}')
     # Everything else gets both: plain HTTP is redirected, by IP it is refused, and
@@ -108,3 +109,18 @@ def test_the_image_command_serves_probes_pages_and_summed_metrics(gunicorn):
     assert float(line.rsplit(" ", 1)[1]) == 8
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert any(r["logger"] == "gunicorn.error" for r in records)
+
+
+def test_the_dockerfile_healthcheck_passes_against_the_running_server(gunicorn):
+    _base, _log, port = gunicorn
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    command = json.loads(re.search(r"^\s+CMD (\[.*\])$", dockerfile, flags=re.M).group(1))
+    assert command[0] == "python"
+    probe = [sys.executable, *command[1:]]
+    assert subprocess.run(probe, env={"PORT": str(port)}, timeout=30).returncode == 0
+    # And it fails when nothing answers.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    failed = subprocess.run(probe, env={"PORT": str(dead)}, capture_output=True, timeout=30)
+    assert failed.returncode != 0
