@@ -13,7 +13,22 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application()).
 
 
 @pytest.fixture
-def session_cookie(alice, make_adr):
+def _keep_the_test_connection():
+    """Django's test client keeps the test's database connection open across
+    requests; the WSGI calls made here must too, or PostgreSQL loses the test
+    transaction after the first request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def session_cookie(alice, make_adr, _keep_the_test_connection):
     from django.conf import settings as django_settings
     from django.middleware.csrf import _get_new_csrf_string
     from django.test import Client
