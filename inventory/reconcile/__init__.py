@@ -76,6 +76,9 @@ def reconcile(*, cluster: Cluster, snapshot: Snapshot, run: SyncRun) -> Reconcil
     run.metrics_updated = result.metrics_updated
     run.warnings = result.warnings[:100]
     run.duration_ms = max(0, int((timezone.now() - run.started_at).total_seconds() * 1000))
+    # For receivers of the SyncRun's post_save (the search index): what to re-read,
+    # rather than the whole cluster. Not a column; only set on this instance.
+    run.changed_ids = changes.ids_by_kind()
     run.save()
     changes.write(run)
     return result

@@ -183,6 +183,16 @@ class Changes:
                 count += 1
         return count
 
+    def ids_by_kind(self) -> dict[str, set[int]]:
+        """The ids of every object with a change, by kind (after the rows were written)."""
+        for row, obj in self.pending:
+            row.object_id = obj.pk
+        self.pending = []
+        ids: dict[str, set[int]] = {}
+        for row in self.rows:
+            ids.setdefault(str(row.object_kind), set()).add(row.object_id)
+        return ids
+
     def write(self, run: SyncRun) -> None:
         for row, obj in self.pending:
             row.object_id = obj.pk

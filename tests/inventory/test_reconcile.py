@@ -212,3 +212,12 @@ def test_query_count_is_the_same_for_10_and_200_nodes(kind):
             queries = [q for q in queries if not q["sql"].startswith("INSERT")]
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_run_names_the_objects_that_changed():
+    cluster = make_cluster()
+    snapshot = cluster_snapshot(3, gpus_per_node=1, components=0)
+    run_sync(cluster, snapshot)
+    snapshot.nodes[1] = dataclasses.replace(snapshot.nodes[1], ready=False)
+    run, _ = run_sync(cluster, snapshot)
+    assert run.changed_ids == {"node": {Node.objects.get(name="gpu-00001").pk}}
