@@ -20,10 +20,16 @@ BODY_LIMIT = 100_000
 BATCH = 500
 
 
+# PostgreSQL's text-search parser reads "<...>" as an HTML tag and drops everything
+# between <script> and </script>: a procedure quoting `<script>` would lose the rest of
+# its words. Look-alike brackets keep the words and still read as brackets.
+_BRACKETS = str.maketrans("<>", "‹›")
+
+
 def _entry(kind: str, doc: SearchDocument) -> SearchEntry:
     codes = [c for c in ELEMENT_ORDER if c in set(doc.elements or ())]
-    title = (doc.title or "")[:300]
-    body = (doc.body or "")[:BODY_LIMIT]
+    title = (doc.title or "")[:300].translate(_BRACKETS)
+    body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
     return SearchEntry(
         kind=kind,
         object_id=str(doc.object_id),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from procedures import services
 from procedures.models import Category, Procedure
 
@@ -32,3 +34,14 @@ def revise(author, approver, procedure: Procedure, *, body: str, title: str | No
     """A new major version, approved: the one before it becomes the past."""
     version = services.version_create(actor=author, procedure=procedure, body=body, title=title)
     return approve(author, approver, version)
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_place(settings):
+    """Tasks run eagerly even when REDIS_URL is set: the tests that import this check
+    what is delivered, not how (test_notifications_delivery.py runs a real worker)."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

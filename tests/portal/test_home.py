@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.elements import ELEMENT_ORDER
 from portal.home import cached_panel, tagged_records
-from tests.portal.publishing import publish
+from tests.portal.publishing import publish, tasks_run_in_place  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
 

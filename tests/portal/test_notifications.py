@@ -5,13 +5,13 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import AuditEvent, Notification, NotificationPreference
 from portal.notifications import services
 from procedures import services as procedure_services
 from procedures.models import Category
-from tests.portal.publishing import approve, publish
+from tests.portal.publishing import approve, publish, tasks_run_in_place  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,8 @@ def _draft(alice, slug="gpu-usage", title="GPU usage"):
 
 
 def _texts(user):
-    return [n.text for n in Notification.objects.filter(recipient=user)]
+    with translation.override("en"):
+        return [n.text for n in Notification.objects.filter(recipient=user)]
 
 
 def test_a_submitted_version_is_announced_to_the_approvers(people, run_on_commit):

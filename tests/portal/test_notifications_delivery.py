@@ -61,6 +61,20 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture
+def empty_queues():
+    """A message left in Redis by another test names rows of a database that no
+    longer exists: empty the queues before the worker starts."""
+    from portal.celery import app
+
+    app.control.purge()
+
+
+@pytest.fixture
+def worker(empty_queues, celery_worker):
+    return celery_worker
+
+
 def _submit(alice, slug="gpu-usage"):
     procedure = procedure_services.procedure_create(
         actor=alice,
@@ -104,7 +118,7 @@ def test_a_webhook_is_signed_and_a_failed_attempt_is_repeated(dave):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_worker_mails_the_approvers(celery_worker, alice, bob, carol):
+def test_the_worker_mails_the_approvers(worker, alice, bob, carol):
     version = _submit(alice)
     assert wait_for(lambda: len(mail.outbox) == 1), "no mail arrived"
     assert mail.outbox[0].to == ["bob@example.org"]
@@ -115,9 +129,7 @@ def test_the_worker_mails_the_approvers(celery_worker, alice, bob, carol):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_failing_mail_server_is_retried_and_the_action_stands(
-    celery_worker, settings, alice, bob
-):
+def test_a_failing_mail_server_is_retried_and_the_action_stands(worker, settings, alice, bob):
     from tests.portal.flaky_mail import FailsOnceBackend
 
     FailsOnceBackend.failures = 0
@@ -132,7 +144,7 @@ def test_a_failing_mail_server_is_retried_and_the_action_stands(
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_worker_posts_to_the_webhook_until_it_answers(celery_worker, alice, bob, dave):
+def test_the_worker_posts_to_the_webhook_until_it_answers(worker, alice, bob, dave):
     with Receiver(failures=1) as receiver:
         _hook, secret = services.webhook_create(
             actor=dave, name="Slack", url=receiver.url, kinds=["review_requested"]

@@ -5,8 +5,10 @@ import pytest
 
 from portal.models import AuditEvent, Webhook
 from portal.notifications import services
+from tests.portal.publishing import tasks_run_in_place  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
+
 
 SECRET = "s3cret-value-that-is-long-XYZW"
 

@@ -5,10 +5,11 @@ by its app's provider, including after an inventory sync's bulk writes."""
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import SearchEntry
 from portal.search.query import search
+from tests.portal.publishing import tasks_run_in_place  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,7 @@ def test_overdue_onboarding_and_decisions_are_notified(
         )
         notifications_run_checks(every="daily")
         notifications_run_checks(every="daily")
+    translation.activate("en")  # an earlier page in Russian leaves its language active
     assert [n.text for n in Notification.objects.filter(recipient=alice, kind="adr_decided")] == [
         "bob accepted “ADR-0001 Use MLflow for experiment tracking”"
     ]
