@@ -50,6 +50,14 @@ def _mapping(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
+def _sequence(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SourceError(f"{what} is not a list")
+    return value
+
+
 def _name(obj: Any, kind: str, position: int | None = None) -> str:
     if not isinstance(obj, Mapping):
         raise SourceError(f"{kind} #{position} is not an object")
@@ -144,7 +152,7 @@ def node_facts(obj: Mapping[str, Any], position: int | None = None) -> NodeFacts
         roles.add(labels["kubernetes.io/role"])
     roles.discard("")
     ready = None
-    for condition in status.get("conditions") or ():
+    for condition in _sequence(status.get("conditions"), f"Node {name}: conditions"):
         if isinstance(condition, Mapping) and condition.get("type") == "Ready":
             ready = condition.get("status") == "True"
     info = _mapping(status.get("nodeInfo"), f"Node {name}: nodeInfo")
@@ -153,7 +161,9 @@ def node_facts(obj: Mapping[str, Any], position: int | None = None) -> NodeFacts
     return NodeFacts(
         name=name,
         labels=labels,
-        taints=tuple(_taint(t, name) for t in spec.get("taints") or ()),
+        taints=tuple(
+            _taint(t, name) for t in _sequence(spec.get("taints"), f"Node {name}: taints")
+        ),
         roles=tuple(sorted(roles)),
         capacity=capacity,
         allocatable=allocatable,
@@ -202,9 +212,19 @@ def pod_gpu_request(pod: Mapping[str, Any], position: int | None = None) -> tupl
     node = spec.get("nodeName") or ""
     if not node:
         return "", 0
-    running = sum((_container_gpus(c, where) for c in spec.get("containers") or ()), Decimal(0))
+    running = sum(
+        (
+            _container_gpus(c, where)
+            for c in _sequence(spec.get("containers"), f"{where}: containers")
+        ),
+        Decimal(0),
+    )
     init = max(
-        (_container_gpus(c, where) for c in spec.get("initContainers") or ()), default=Decimal(0)
+        (
+            _container_gpus(c, where)
+            for c in _sequence(spec.get("initContainers"), f"{where}: initContainers")
+        ),
+        default=Decimal(0),
     )
     return node, int(max(running, init))
 
@@ -253,7 +273,9 @@ def workload_facts(
         **_mapping(metadata.get("labels"), f"{where}: labels"),
     }
     images = tuple(
-        str(c.get("image", "")) for c in pod_spec.get("containers") or () if isinstance(c, Mapping)
+        str(c.get("image", ""))
+        for c in _sequence(pod_spec.get("containers"), f"{where}: containers")
+        if isinstance(c, Mapping)
     )
     if kind == "DaemonSet":
         desired = _int_field(status.get("desiredNumberScheduled"), f"{where}: desired")

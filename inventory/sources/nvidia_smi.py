@@ -322,7 +322,10 @@ def parse_nvidia_smi_csv(text: str, node_name: str) -> list[GpuFacts]:
     """
     if not text or not text.strip():
         raise SourceError(f"nvidia-smi CSV for node {node_name} is empty")
-    rows = list(csv.reader(io.StringIO(text.strip()), skipinitialspace=True))
+    try:
+        rows = list(csv.reader(io.StringIO(text.strip()), skipinitialspace=True))
+    except csv.Error as exc:
+        raise SourceError(f"nvidia-smi CSV for node {node_name} is malformed: {exc}") from exc
     header = [re.sub(r"\s*\[.*\]$", "", column.strip()) for column in rows[0]]
     if "name" not in header or "uuid" not in header:
         raise SourceError(
