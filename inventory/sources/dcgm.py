@@ -7,6 +7,7 @@ never marks any GPU gone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -87,7 +88,7 @@ def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
                     )
                     continue
                 target = _GAUGES.get(sample.name)
-                if target is None or sample.value != sample.value:  # NaN: no reading
+                if target is None or not math.isfinite(sample.value):  # NaN: no reading
                     continue
                 value = sample.value
                 gpu[target] = int(value) if target in _INTEGER_FIELDS else float(value)

@@ -65,6 +65,16 @@ def test_mig_instances_become_mig_devices():
     assert [(m.index, m.profile) for m in gpu.mig_devices] == [(2, "3g.40gb"), (9, "1g.10gb")]
 
 
+def test_readings_that_are_not_numbers_are_left_out():
+    text = (
+        'DCGM_FI_DEV_FB_USED{gpu="0",UUID="GPU-1",Hostname="n1"} +Inf\n'
+        'DCGM_FI_DEV_GPU_TEMP{gpu="0",UUID="GPU-1",Hostname="n1"} NaN\n'
+        'DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-1",Hostname="n1"} 12\n'
+    )
+    [gpu] = parse_dcgm_metrics(text)
+    assert (gpu.memory_used_mib, gpu.temperature_c, gpu.utilization_gpu_pct) == (None, None, 12.0)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
