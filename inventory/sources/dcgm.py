@@ -39,7 +39,7 @@ def _host(labels: dict[str, str]) -> str:
 
 def _cuda_version(code: str) -> str:
     """DCGM's CUDA driver version "12010" -> "12.1" (NVML's encoding)."""
-    if not code.isdigit():
+    if not code.isdecimal():
         return ""
     number = int(code)
     return f"{number // 1000}.{(number % 1000) // 10}"
@@ -70,7 +70,7 @@ def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
                     index = labels.get("gpu", "")
                     gpu = gpus[uuid] = {
                         "uuid": uuid,
-                        "index": int(index) if index.isdigit() else len(gpus),
+                        "index": int(index) if index.isdecimal() else len(gpus),
                         "product": labels.get("modelName") or labels.get("DCGM_FI_DEV_NAME", ""),
                         "node_name": _host(labels),
                         "driver_version": labels.get("DCGM_FI_DRIVER_VERSION", ""),
@@ -84,7 +84,7 @@ def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
                     profile = labels.get("GPU_I_PROFILE", "")
                     instance = labels["GPU_I_ID"]
                     migs.setdefault(uuid, {})[instance] = MigDeviceFacts(
-                        index=int(instance) if instance.isdigit() else 0, profile=profile
+                        index=int(instance) if instance.isdecimal() else 0, profile=profile
                     )
                     continue
                 target = _GAUGES.get(sample.name)

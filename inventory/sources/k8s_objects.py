@@ -71,7 +71,7 @@ def _name(obj: Any, kind: str, position: int | None = None) -> str:
 
 def _label_int(labels: Mapping[str, str], key: str) -> int | None:
     value = labels.get(key, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _dotted(labels: Mapping[str, str], full: str, parts: Iterable[str]) -> str:
@@ -90,7 +90,7 @@ def _gfd_fields(labels: Mapping[str, str]) -> dict[str, Any]:
             continue
         if key.startswith(("nvidia.com/gpu.", "nvidia.com/cuda.", "nvidia.com/gfd.")):
             present = True
-        elif key.startswith(MIG_RESOURCE_PREFIX) and key.endswith(".count") and value.isdigit():
+        elif key.startswith(MIG_RESOURCE_PREFIX) and key.endswith(".count") and value.isdecimal():
             mig[key[len(MIG_RESOURCE_PREFIX) : -len(".count")]] = int(value)
     p = "nvidia.com/"
     return {
