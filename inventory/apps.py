@@ -8,6 +8,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory import (
+            backup,  # noqa: F401  (its part of export_portal / import_portal)
             notifications,  # noqa: F401  (notification checks)
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)

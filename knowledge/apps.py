@@ -8,6 +8,7 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from knowledge import (
+            backup,  # noqa: F401  (its part of export_portal / import_portal)
             notifications,  # noqa: F401  (notification rules)
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)

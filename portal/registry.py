@@ -36,6 +36,23 @@ class SearchProvider:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class BackupPart:
+    """One app's share of ``manage.py export_portal`` / ``import_portal``.
+
+    ``export(writer)`` writes the app's files through a ``portal.backup.BackupWriter``;
+    ``restore(reader)`` loads them back inside the import's transaction. Parts run in
+    ``order`` (an app after the apps it points to). ``must_be_empty`` names the
+    models ("app.Model") that must hold no rows before an import.
+    """
+
+    order: int
+    name: str
+    export: Callable
+    restore: Callable
+    must_be_empty: tuple[str, ...] = ()
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -44,6 +61,23 @@ class Registry:
     nav_items: list[tuple[int, str, str, str]] = field(default_factory=list)
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
+    backup_parts: list[BackupPart] = field(default_factory=list)
+
+    def add_backup_part(
+        self,
+        order: int,
+        name: str,
+        export_func: Callable,
+        import_func: Callable,
+        *,
+        must_be_empty: tuple[str, ...] = (),
+    ) -> None:
+        if any(p.name == name for p in self.backup_parts):
+            return
+        self.backup_parts.append(
+            BackupPart(order, name, export_func, import_func, tuple(must_be_empty))
+        )
+        self.backup_parts.sort(key=lambda p: (p.order, p.name))
 
     def add_seeder(self, order: int, name: str, func: Callable) -> None:
         if any(s[1] == name for s in self.seeders):

@@ -10,6 +10,7 @@ class ProceduresConfig(AppConfig):
         from portal.elements import ElementCode
         from portal.registry import HomePanel, registry
         from procedures import (
+            backup,  # noqa: F401  (its part of export_portal / import_portal)
             notifications,  # noqa: F401  (notification rules)
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)
