@@ -24,12 +24,15 @@ def test_preview_and_matrix_cells_update_in_place(live_server, alice):
     mlops = role_create(actor=alice, name="MLOps engineer")
     assignment_set(actor=alice, activity=activity, role=lead, letter="A")
 
+    # The CI machine is small and shared: wait longer than Playwright's 5 s default.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context()
             context.add_cookies([_session_cookie(alice, live_server.url)])
             page = context.new_page()
+            page.set_default_timeout(30_000)
 
             page.goto(f"{live_server.url}/knowledge/adr/new/")
             page.fill("input[name=title]", "Квоты GPU")

@@ -60,12 +60,15 @@ def test_carol_acknowledges_a_procedure_from_her_onboarding(
         actor=bob, user=carol, track=track, start_date=timezone.localdate(), buddy=alice
     )
 
+    # The CI machine is small and shared: wait longer than Playwright's 5 s default.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context()
             context.add_cookies([_session_cookie(carol, live_server.url)])
             page = context.new_page()
+            page.set_default_timeout(30_000)
             page.goto(f"{live_server.url}/knowledge/onboarding/")
             item = page.locator(f"#step-{step.pk}")
             expect(item).to_have_attribute("data-state", "open")
