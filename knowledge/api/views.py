@@ -343,7 +343,7 @@ class EnrolmentViewSet(
         return Response(s.ProgressSerializer(onboarding_selectors.progress_of([enrolment])[0]).data)
 
     @extend_schema(responses={200: s.ProgressSerializer(many=True)})
-    @action(detail=False, methods=["get"], url_path="progress")
+    @action(detail=False, methods=["get"], url_path="progress", pagination_class=None)
     def progress_all(self, request):
         enrolments = list(self.get_queryset())
         return Response(
