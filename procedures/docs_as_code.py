@@ -204,6 +204,10 @@ def serialise_document(document: ProcedureDocument) -> str:
     }
     meta.update({k: document.extra[k] for k in READ_ONLY_KEYS if k in document.extra})
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    if yaml.safe_load(front) != meta:
+        # PyYAML writes some Unicode line breaks (U+0085, U+2028) raw, and reading them
+        # back folds them into spaces; escaped ASCII output always reads back exactly.
+        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=False, default_flow_style=None)
     return f"---\n{front}---\n{normalise_body(document.body)}"
 
 

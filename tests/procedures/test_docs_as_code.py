@@ -75,6 +75,11 @@ def test_serialise_then_parse_is_identity_including_cyrillic():
     assert again.extra["status"] == "approved"
 
 
+def test_unicode_line_breaks_in_a_title_survive_the_round_trip():
+    doc = ProcedureDocument(slug="p", title="0\x850\u2028x", category="metric-logging", body="")
+    assert parse_document(serialise_document(doc).encode("utf-8")).title == doc.title
+
+
 @hsettings(max_examples=40, deadline=None)
 @given(
     title=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\x00" not in t),
