@@ -16,6 +16,7 @@ from portal.models import Notification, WebhookDelivery
 from portal.notifications import services
 from procedures import services as procedure_services
 from procedures.models import Category
+from tests.portal.publishing import reference_rows  # noqa: F401 (a fixture used below)
 
 WAIT = 20
 
@@ -71,8 +72,10 @@ def empty_queues():
 
 
 @pytest.fixture
-def worker(empty_queues, celery_worker):
-    return celery_worker
+def worker(request, empty_queues):
+    """The real worker, on a database that has its reference rows back."""
+    request.getfixturevalue("reference_rows")
+    return request.getfixturevalue("celery_worker")
 
 
 def _submit(alice, slug="gpu-usage"):
@@ -117,7 +120,7 @@ def test_a_webhook_is_signed_and_a_failed_attempt_is_repeated(dave):
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_mails_the_approvers(worker, alice, bob, carol):
     version = _submit(alice)
     assert wait_for(lambda: len(mail.outbox) == 1), "no mail arrived"
@@ -128,7 +131,7 @@ def test_the_worker_mails_the_approvers(worker, alice, bob, carol):
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_mail_server_is_retried_and_the_action_stands(worker, settings, alice, bob):
     from tests.portal.flaky_mail import FailsOnceBackend
 
@@ -143,7 +146,7 @@ def test_a_failing_mail_server_is_retried_and_the_action_stands(worker, settings
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_posts_to_the_webhook_until_it_answers(worker, alice, bob, dave):
     with Receiver(failures=1) as receiver:
         _hook, secret = services.webhook_create(

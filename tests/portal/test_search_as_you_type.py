@@ -8,13 +8,13 @@ import os
 import pytest
 
 from tests.conftest import CHROMIUM
-from tests.portal.publishing import publish
+from tests.portal.publishing import publish, reference_rows  # noqa: F401 (fixture)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -39,6 +39,7 @@ def browser_page():
         browser.close()
 
 
+@pytest.mark.usefixtures("reference_rows")
 def test_results_appear_while_typing(live_server, browser_page, alice, bob, carol):
     from django.test import Client
     from playwright.sync_api import expect
