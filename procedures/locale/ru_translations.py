@@ -1,7 +1,6 @@
 # Russian for the procedures app (see scripts/po_fill.py).
 T = {
     "Procedures": "Регламенты",
-    "Procedure versions": "Версии регламентов",
     "Draft": "Черновик",
     "In review": "На согласовании",
     "Changes requested": "Возвращено на доработку",
