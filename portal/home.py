@@ -50,9 +50,7 @@ def tagged_records(element: str) -> dict:
     from portal.search.models import SearchEntry
 
     tagged = SearchEntry.objects.filter(elements__contains=f"|{element}|")
-    counts = dict(
-        tagged.order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
+    counts = dict(tagged.order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     recent = list(tagged.order_by("-updated_at", "-id").values("kind", "title", "url")[:RECENT])
     search_url = reverse("search")
     kinds = []
