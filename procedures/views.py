@@ -64,18 +64,26 @@ def procedure_list(request):
     _read(request)
     categories = list(Category.objects.all())
     form = ProcedureFilterForm(request.GET or None, categories=categories)
-    filters = form.cleaned_data if form.is_valid() else {}
-    procedures = selectors.procedure_list(
-        category=filters.get("category", ""),
-        status=filters.get("status", ""),
-        element=filters.get("element", ""),
-        q=filters.get("q", ""),
-    )
+    if form.is_bound and not form.is_valid():
+        # An unknown category or status is a wrong address, not "show everything".
+        procedures, status = Procedure.objects.none(), 400
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        procedures, status = (
+            selectors.procedure_list(
+                category=filters.get("category", ""),
+                status=filters.get("status", ""),
+                element=filters.get("element", ""),
+                q=filters.get("q", ""),
+            ),
+            200,
+        )
     page = Paginator(procedures, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "procedures/list.html",
         {"page": page, "form": form, "may_create": can(request.user, "procedure.create")},
+        status=status,
     )
 
 

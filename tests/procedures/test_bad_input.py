@@ -290,3 +290,11 @@ def test_diff_with_a_malformed_or_unknown_number(client_for, alice, bob, carol):
     assert client_for(carol).get(url + "?from=abc&to=1.0").status_code == 400
     assert client_for(carol).get(url + "?from=9.9&to=1.0").status_code == 404
     assert client_for(carol).get(url + "?from=1.0&to=2.0").status_code == 200
+
+
+def test_list_with_an_unknown_filter_value_is_400(client_for, carol):
+    for query in ("?category=astrology", "?status=sleeping", "?element=spaceships"):
+        response = client_for(carol).get("/procedures/" + query)
+        assert response.status_code == 400, query
+        assert b"errorlist" in response.content
+    assert client_for(carol).get("/procedures/?category=metric-logging").status_code == 200
