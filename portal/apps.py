@@ -7,10 +7,16 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from portal import checks, home  # noqa: F401
         from portal.notifications import setup as notifications_setup
+        from portal.reference import ensure_reference_rows
         from portal.search import index as search_index
 
         notifications_setup.connect()
         home.register()
         search_index.register()
+        post_migrate.connect(
+            ensure_reference_rows, sender=self, dispatch_uid="portal-reference-rows"
+        )

@@ -7,6 +7,8 @@ class ProceduresConfig(AppConfig):
     verbose_name = _("Procedures")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from portal.elements import ElementCode
         from portal.registry import HomePanel, registry
         from procedures import (
@@ -15,6 +17,7 @@ class ProceduresConfig(AppConfig):
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)
         )
+        from procedures.reference import ensure_categories
         from procedures.seed import seed_procedures
         from procedures.selectors import home_panel
 
@@ -29,3 +32,5 @@ class ProceduresConfig(AppConfig):
             )
         )
         registry.add_seeder(20, "procedures", seed_procedures)
+        # Categories come back after a flush (transactional tests, `manage.py flush`).
+        post_migrate.connect(ensure_categories, sender=self, dispatch_uid="procedure-categories")

@@ -29,7 +29,7 @@ from knowledge.models import (
 )
 from portal.backup import BackupError
 from portal.backup.run import portal_export, portal_import
-from portal.models import AuditEvent
+from portal.models import AuditEvent, OidcIdentity
 from procedures import services as procedure_services
 from procedures.content import version_sha256
 from procedures.models import Acknowledgement, Category, Procedure, ProcedureVersion, Review
@@ -118,6 +118,9 @@ def portal_data(alice, bob, carol, dave):
     )
     knowledge_services.step_complete(actor=carol, enrolment=enrolment, step=task)
 
+    OidcIdentity.objects.create(
+        user=alice, issuer="https://sso.example.org/realms/ml", subject="a1b2"
+    )
     cluster = inventory_services.cluster_create(actor=dave, name="gpu-prod")
     inventory_services.source_create(
         actor=dave,
@@ -219,6 +222,8 @@ def test_it_restores_everything_with_the_same_hashes(portal_data, tmp_path):
     carol = get_user_model().objects.get(username="carol")
     assert not carol.is_active and not carol.has_usable_password()
     assert list(carol.groups.values_list("name", flat=True)) == ["portal-viewer"]
+    # Signing in through Keycloak finds the restored account, not a new one.
+    assert OidcIdentity.objects.get(subject="a1b2").user.username == "alice"
 
 
 @pytest.mark.postgres
@@ -353,3 +358,15 @@ def test_export_and_import_are_audited(alice, tmp_path):
     call_command("import_portal", str(tmp_path / "a"))
     assert AuditEvent.objects.filter(verb="portal.backup_import").count() == 1
     assert get_user_model().objects.get(username="alice").is_active is False
+
+
+def test_it_keeps_accounts_the_database_has_and_adds_the_missing_ones(alice, bob, tmp_path):
+    portal_export(directory=tmp_path)
+    bob.delete()
+    AuditEvent.objects.all().delete()
+    portal_import(directory=tmp_path)
+    alice.refresh_from_db()
+    assert alice.is_active and alice.check_password("alice-password")
+    bob = get_user_model().objects.get(username="bob")
+    assert not bob.is_active and not bob.has_usable_password()
+    assert bob.email == "bob@example.org"
