@@ -3,8 +3,6 @@ through the services so the tests exercise what users do."""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
 
 from procedures import services
@@ -39,25 +37,6 @@ def approved(author, approver, **kwargs) -> ProcedureVersion:
     services.version_approve(actor=approver, version=version, content_sha256=version.content_sha256)
     version.refresh_from_db()
     return version
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas are made with real passwords; a cheap hasher keeps these tests
-    fast on a shared machine (password hashing is not what they test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def reference_rows(transactional_db):
-    """Transactional tests may start from a database another test flushed, which drops
-    what the data migrations seeded: put back the elements, roles and categories.
-    (serialized_rollback would reload them, but collides with content types that
-    other tests' flushes re-create.)"""
-    from django.apps import apps
-
-    import_module("portal.migrations.0002_seed_elements_and_roles").seed(apps, None)
-    import_module("procedures.migrations.0002_seed_categories").seed(apps, None)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def sign_in(browser, base: str, username: str):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_draft_submit_approve_acknowledge(reference_rows, live_server, alice, bob, carol):
+def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
     from playwright.sync_api import sync_playwright
 
     base = live_server.url

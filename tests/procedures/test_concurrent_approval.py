@@ -41,7 +41,7 @@ def _race(people, version_id, content_sha256):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_approvers_at_once_publish_exactly_once(reference_rows):
+def test_two_approvers_at_once_publish_exactly_once():
     alice = make_person("alice", ["portal-editor"])
     bob = make_person("bob", ["portal-approver"])
     erin = make_person("erin", ["portal-approver"])
@@ -64,7 +64,7 @@ def test_two_approvers_at_once_publish_exactly_once(reference_rows):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_needed_two_at_once_both_sign_one_publication(reference_rows):
+def test_two_needed_two_at_once_both_sign_one_publication():
     alice = make_person("alice", ["portal-editor"])
     bob = make_person("bob", ["portal-approver"])
     erin = make_person("erin", ["portal-approver"])
