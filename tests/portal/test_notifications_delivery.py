@@ -126,7 +126,8 @@ def test_the_worker_mails_the_approvers(worker, alice, bob, carol):
     assert wait_for(lambda: len(mail.outbox) == 1), "no mail arrived"
     assert mail.outbox[0].to == ["bob@example.org"]
     assert "GPU usage v1.0" in mail.outbox[0].subject
-    assert Notification.objects.get(recipient=bob).emailed_at is not None
+    # The worker records the sending just after the backend returns.
+    assert wait_for(lambda: Notification.objects.get(recipient=bob).emailed_at is not None)
     assert version.status == "in_review"
 
 
@@ -141,6 +142,7 @@ def test_a_failing_mail_server_is_retried_and_the_action_stands(worker, settings
     version.refresh_from_db()
     assert version.status == "in_review"  # committed before any mail was tried
     assert wait_for(lambda: len(mail.outbox) == 1), "the retry never delivered"
+    assert wait_for(lambda: Notification.objects.get(recipient=bob).emailed_at is not None)
     note = Notification.objects.get(recipient=bob)
     assert note.email_attempts == 2 and note.emailed_at is not None and note.email_error == ""
 
