@@ -7,6 +7,8 @@ restored when that text gives back the content hash its approvals signed.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Prefetch
 
 from portal.backup import BackupError, Table, table_export, table_load, table_restore
@@ -19,7 +21,14 @@ from procedures.docs_as_code import (
     parse_document,
     serialise_document,
 )
-from procedures.models import Acknowledgement, Category, Procedure, ProcedureVersion, Review
+from procedures.models import (
+    SYSTEM_USERNAME,
+    Acknowledgement,
+    Category,
+    Procedure,
+    ProcedureVersion,
+    Review,
+)
 
 CATEGORIES = "procedures/categories.json"
 PROCEDURES = Table(
@@ -106,7 +115,16 @@ def _versions_restore(reader) -> None:
     table_load(VERSIONS, rows, reader.keys, adjust=body_from_file)
 
 
+def _system_account_restore() -> None:
+    """The portal's own account comes back like every missing person, inactive; it
+    has no password, so letting it act again (seeders, demo approvals) opens no door."""
+    get_user_model()._default_manager.filter(
+        username=SYSTEM_USERNAME, is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    ).update(is_active=True)
+
+
 def procedures_restore(reader) -> None:
+    _system_account_restore()
     _categories_restore(reader)
     table_restore(reader, PROCEDURES)
     _versions_restore(reader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from portal.backup.archive import BackupError
 from portal.backup.tables import Table, table_load, table_rows, user_placeholder
 from portal.models import AuditEvent, OidcIdentity
 from portal.registry import registry
@@ -43,6 +44,10 @@ def users_restore(reader) -> None:
     left as they are (their passwords and roles here are newer than the backup's)."""
     User = get_user_model()
     rows = reader.read_json(USERS)
+    if not isinstance(rows, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("username"), str) and r["username"] for r in rows
+    ):
+        raise BackupError(f"{USERS}: expected a list of people, each with a username.")
     existing = set(User._default_manager.values_list("username", flat=True))
     linked = set(OidcIdentity.objects.values_list("issuer", "subject"))
     for row in rows:

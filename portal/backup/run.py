@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
@@ -79,6 +80,15 @@ def portal_import(*, directory: Path, actor=None) -> dict:
             code="not_empty",
         )
     reader.keys = Keys()
+    try:
+        return _load(reader, parts, directory, actor)
+    except (IntegrityError, DataError) as exc:
+        raise BackupError(f"The backup's rows do not fit together: {exc}") from exc
+    except ValidationError as exc:
+        raise BackupError(f"The backup holds an invalid value: {' '.join(exc.messages)}") from exc
+
+
+def _load(reader: BackupReader, parts, directory, actor) -> dict:
     with transaction.atomic():
         for part in parts:
             part.restore(reader)
