@@ -373,3 +373,33 @@ def test_it_keeps_accounts_the_database_has_and_adds_the_missing_ones(alice, bob
     bob = get_user_model().objects.get(username="bob")
     assert not bob.is_active and not bob.has_usable_password()
     assert bob.email == "bob@example.org"
+
+
+def test_the_export_costs_the_same_queries_for_more_records(alice, bob, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n: int) -> None:
+        for i in range(n):
+            procedure = procedure_services.procedure_create(
+                actor=alice,
+                title=f"Rule {i}",
+                slug=f"rule-{i}-{Procedure.objects.count()}",
+                category=Category.objects.get(slug="dataset-versioning"),
+                body=BODY,
+                elements=["data"],
+            )
+            _publish(procedure.versions.get(), alice, bob)
+            knowledge_services.adr_create(
+                actor=alice, title=f"Decision {i}", tags=[f"t{i}"], procedures=[procedure]
+            )
+
+    def queries(name: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            portal_export(directory=tmp_path / name)
+        return len(captured)
+
+    add(1)
+    few = queries("few")
+    add(6)
+    assert queries("more") == few
