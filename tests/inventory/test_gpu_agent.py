@@ -145,6 +145,11 @@ def agent_worker(transactional_db):
     ) as worker:
         yield worker
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    # Reports of repeated broadcasts may still wait in the queues: left there, the next
+    # test's worker would run them against that test's database.
+    with app.connection_for_write() as conn:
+        for queue in ("default", "inventory"):
+            conn.default_channel.queue_purge(queue)
 
 
 def wait_for(condition, timeout: float = 20.0, every: float = 0.2, nudge=None):
