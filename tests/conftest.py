@@ -154,3 +154,18 @@ def celery_worker(transactional_db):
     ) as worker:
         yield worker
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def wsgi_shares_test_connection():
+    """WSGI calls made outside Django's test client (schemathesis' from_wsgi) must
+    reuse the test's database connection: they then see its uncommitted rows, and on
+    PostgreSQL do not end its transaction after the first request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -21,26 +21,6 @@ creations = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(
 creations.config.phases.coverage.enabled = False
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The personas get real passwords; hashing them is not what this tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def _keep_the_test_connection():
-    """The WSGI calls must reuse the test's connection (and so see its uncommitted
-    rows, and not end its transaction on PostgreSQL)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.fixture
 def some_of_everything(alice, bob, carol, dave):
     """One record of each kind, so list answers have items to check against the schema."""
@@ -82,7 +62,7 @@ def some_of_everything(alice, bob, carol, dave):
 
 
 @pytest.fixture
-def dave_session(dave, some_of_everything, _keep_the_test_connection, settings):
+def dave_session(dave, some_of_everything, wsgi_shares_test_connection, settings):
     """dave's session cookie, passed as a cookie: the schema declares the session
     cookie as its security scheme, and a generated value would replace a header."""
     from django.test import Client

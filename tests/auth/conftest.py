@@ -8,12 +8,6 @@ import requests
 from tests.stand_ins.keycloak import KeycloakStandIn, portal_using
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas' passwords are hashed at every test; PBKDF2 would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def keycloak_stand_in():
     stand_in = KeycloakStandIn().start()

@@ -88,9 +88,3 @@ def activity_factory(alice):
         return activity_create(actor=alice, name=name or f"Activity {counter['n']}", **kwargs)
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The personas' passwords are never checked here; PBKDF2 would cost seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

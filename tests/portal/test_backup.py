@@ -37,11 +37,6 @@ from procedures.models import Acknowledgement, Category, Procedure, ProcedureVer
 BODY = "## Purpose\n\nEvery dataset version is reproducible: «данные» included.\n"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _publish(version, author, approver):
     version = procedure_services.version_submit(actor=author, version=version)
     procedure_services.version_approve(
