@@ -45,17 +45,3 @@ def tasks_run_in_place(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
-
-
-@pytest.fixture
-def reference_rows(transactional_db):
-    """A transactional test may start from a database another test flushed, which
-    drops what the data migrations seeded: put back the elements, roles and
-    categories (serialized_rollback would reload them, but collides with the content
-    types that other tests' flushes re-create)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("portal.migrations.0002_seed_elements_and_roles").seed(apps, None)
-    import_module("procedures.migrations.0002_seed_categories").seed(apps, None)

@@ -16,7 +16,6 @@ from portal.models import Notification, WebhookDelivery
 from portal.notifications import services
 from procedures import services as procedure_services
 from procedures.models import Category
-from tests.portal.publishing import reference_rows  # noqa: F401 (a fixture used below)
 
 WAIT = 20
 
@@ -72,10 +71,8 @@ def empty_queues():
 
 
 @pytest.fixture
-def worker(request, empty_queues):
-    """The real worker, on a database that has its reference rows back."""
-    request.getfixturevalue("reference_rows")
-    return request.getfixturevalue("celery_worker")
+def worker(empty_queues, celery_worker):
+    return celery_worker
 
 
 def _submit(alice, slug="gpu-usage"):

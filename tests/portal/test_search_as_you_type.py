@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.conftest import CHROMIUM
-from tests.portal.publishing import publish, reference_rows  # noqa: F401 (fixture)
+from tests.portal.publishing import publish
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -39,7 +39,6 @@ def browser_page():
         browser.close()
 
 
-@pytest.mark.usefixtures("reference_rows")
 def test_results_appear_while_typing(live_server, browser_page, alice, bob, carol):
     from django.test import Client
     from playwright.sync_api import expect
