@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,16 @@ class ChangeFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("all")), *list(ObjectKind.choices)]
     )
     since = forms.DateTimeField(label=_("Since"), required=False)
+
+    def clean_since(self):
+        # ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC.
+        since = self.cleaned_data.get("since")
+        if since is None:
+            return None
+        try:
+            return since.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(_("The date is out of range.")) from exc
 
 
 class ComponentFilterForm(forms.Form):

@@ -290,4 +290,5 @@ T = {
     "sharded over NVLink": "шардирование по NVLink",
     "No node fits.": "Ни один узел не подходит.",
     "A sync of %(cluster)s was queued.": "Синхронизация %(cluster)s поставлена в очередь.",
+    "The date is out of range.": "Дата вне допустимого диапазона.",
 }

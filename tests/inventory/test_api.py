@@ -145,3 +145,22 @@ def test_list_queries_do_not_grow_with_the_cluster(api_for, carol):
                 assert response.status_code == 200
             counts[name].append(len(ctx.captured_queries))
     assert all(a == b for a, b in counts.values()), counts
+
+
+@pytest.mark.parametrize(
+    "until", ["4054-01-25T23:21:34.7+23:45", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00+23:00"]
+)
+def test_far_time_zone_offsets_are_compared_in_utc_not_refused_by_the_database(
+    api_for, carol, until
+):
+    response = api_for(carol).get("/api/v1/inventory/changes/", {"until": until})
+    assert response.status_code in (200, 400), response.content
+
+
+def test_the_changes_page_survives_far_offsets(client_for, carol):
+    from django.urls import reverse
+
+    response = client_for(carol).get(
+        reverse("inventory:change-list"), {"since": "4054-01-25T23:21:34+23:45"}
+    )
+    assert response.status_code == 200
