@@ -285,6 +285,30 @@ def syncs_dispatch_due(*, now: datetime | None = None) -> dict[str, list[int]]:
     return {"clusters": sorted(due), "agent_clusters": sorted(agent_clusters)}
 
 
+def syncruns_prune(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete runs older than the retention that changed nothing: GPU agents alone
+    write one per node per interval. Runs with changes stay (the change feed points
+    at them), and so does each source's and node's latest run."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    days = days if days is not None else settings.INVENTORY_SYNC_RUN_RETENTION_DAYS
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    latest = (
+        SyncRun.objects.values("source_kind", "cluster_id", "scope")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    deleted, _ = (
+        SyncRun.objects.filter(started_at__lt=cutoff)
+        .filter(Q(added=0, changed=0, gone=0) | Q(status=SyncStatus.FAILED))
+        .exclude(pk__in=latest)
+        .delete()
+    )
+    return deleted
+
+
 def _validated_source(source: InventorySource) -> InventorySource:
     source.full_clean()
     return source

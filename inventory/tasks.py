@@ -49,6 +49,13 @@ def dispatch_due_syncs() -> dict:
     return syncs_dispatch_due()
 
 
+@shared_task(name="inventory.prune_sync_runs", acks_late=True, ignore_result=True)
+def prune_sync_runs() -> int:
+    from inventory.services import syncruns_prune
+
+    return syncruns_prune()
+
+
 @shared_task(name="inventory.sync_cluster", **RETRY)
 def sync_cluster(cluster_id: int, source_ids: list[int] | None = None) -> dict:
     from inventory.services import cluster_sync

@@ -30,5 +30,10 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"queue": "inventory", "expires": 25},
     },
+    "inventory-prune-sync-runs": {
+        "task": "inventory.prune_sync_runs",
+        "schedule": 6 * 3600.0,
+        "options": {"queue": "inventory"},
+    },
 }
 app.autodiscover_tasks()

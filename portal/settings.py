@@ -247,6 +247,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MARKDOWN_MAX_BYTES * 3
 INVENTORY_SYNC_LOCK_TTL = envint("INVENTORY_SYNC_LOCK_TTL", 900)
 INVENTORY_GPU_IDLE_PCT = envint("INVENTORY_GPU_IDLE_PCT", 5)  # utilisation at or below: idle
 INVENTORY_GPU_IDLE_HOURS = envint("INVENTORY_GPU_IDLE_HOURS", 24)  # idle this long: a finding
+# Sync runs that changed nothing are deleted after this many days (agents write many).
+INVENTORY_SYNC_RUN_RETENTION_DAYS = envint("INVENTORY_SYNC_RUN_RETENTION_DAYS", 30)
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {

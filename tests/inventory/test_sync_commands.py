@@ -120,3 +120,26 @@ def test_the_capacity_advisor_checks_memory_nvlink_ram_and_cpu():
     assert fit(model_gb=140, gpu_count=4) == {"a100": ("sharded", 3)}
     assert fit(dataset_gb=5000) == {}
     assert fit(gpu_count=16) == {}
+
+
+def test_old_runs_that_changed_nothing_are_pruned_but_the_latest_stays():
+    cluster = make_cluster()
+    now = timezone.now()
+
+    def run(days_ago, scope="gpu-a", **counts):
+        return SyncRun.objects.create(
+            cluster=cluster, source_kind="gpu_agent", scope=scope, status=SyncStatus.SUCCEEDED,
+            started_at=now - timedelta(days=days_ago), **counts,
+        )  # fmt: skip
+
+    old_quiet, old_changed, recent = run(40), run(39, added=2), run(1)
+    only_one_of_its_node = run(50, scope="gpu-b")
+    from inventory.services import syncruns_prune
+
+    assert syncruns_prune(days=30) == 1
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {
+        old_changed.pk,
+        recent.pk,
+        only_one_of_its_node.pk,
+    }
+    assert old_quiet.pk not in set(SyncRun.objects.values_list("pk", flat=True))
