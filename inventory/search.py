@@ -105,10 +105,15 @@ def component_documents(ids):
 def _sync_saved(sender, instance, **kwargs) -> None:
     if not (instance.added or instance.changed or instance.gone):
         return  # nothing the index shows has changed
-    cluster_id = instance.cluster_id
-    # Gone items included: refreshing them is what removes them from the index.
+    # The reconciler hands over the ids it touched (gone ones included: refreshing
+    # them is what removes them), so a sync re-reads only what changed, never the
+    # whole cluster; a SyncRun saved elsewhere falls back to the cluster.
+    changed = getattr(instance, "changed_ids", None)
     for kind, model in ((KIND_NODE, Node), (KIND_GPU, Gpu), (KIND_COMPONENT, Component)):
-        ids = model.objects.filter(cluster_id=cluster_id).values_list("pk", flat=True)
+        if changed is not None:
+            ids = changed.get(kind, ())
+        else:
+            ids = model.objects.filter(cluster_id=instance.cluster_id).values_list("pk", flat=True)
         search_refresh_on_commit(kind, ids)
 
 

@@ -194,3 +194,22 @@ def test_admins_hear_of_a_new_inventory_finding_once(people, django_capture_on_c
     )
     assert recipients == {"dave"}
     assert any("gpu-07" in n.text for n in Notification.objects.filter(kind="finding_opened"))
+
+
+def test_a_sync_re_reads_only_what_it_changed(django_capture_on_commit_callbacks):
+    from dataclasses import replace
+
+    from tests.inventory.builders import make_cluster, node
+
+    cluster = make_cluster("prod")
+    nodes = [node(f"cpu-{i:02}", gpus=0) for i in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync(cluster, _snapshot(nodes=nodes))
+    before = dict(SearchEntry.objects.filter(kind="node").values_list("title", "indexed_at"))
+
+    nodes[2] = replace(nodes[2], kernel_version="6.8.0-custom")
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync(cluster, _snapshot(nodes=nodes))
+    after = dict(SearchEntry.objects.filter(kind="node").values_list("title", "indexed_at"))
+    assert [t for t in after if after[t] != before[t]] == ["cpu-02"]
+    assert search("6.8.0-custom", kind="node").total == 1
