@@ -13,7 +13,7 @@ from knowledge.models import Activity, Adr, Assignment, Role, Track, TrackStep
 
 # slug, name, name_ru, Keycloak group, description
 ROLES = [
-    ("data-scientist", "Data scientist", "Специалист по данным (data scientist)", "/ml/data-scientists",
+    ("data-scientist", "Data scientist", "Специалист по данным (data scientist)", "/data-science",
      "Explores data, trains and evaluates models, logs experiments."),
     ("ml-engineer", "ML engineer", "ML-инженер", "/ml/ml-engineers",
      "Turns experiments into reproducible training and serving code."),
@@ -304,3 +304,42 @@ def seed_knowledge(stdout, demo: bool) -> None:
     _seed_matrix(actor, stdout)
     adrs = _seed_adrs(actor, stdout)
     _seed_tracks(actor, [a for a in adrs if a.status != AdrStatus.REJECTED], stdout)
+    if demo:
+        _seed_demo_people(actor, stdout)
+
+
+# The demo people's groups, as in deploy/keycloak/realm-mlops.json, so that the local
+# demo shows the matrix staffed the way a Keycloak sign-in would.
+DEMO_GROUPS = {"alice": "ml-engineers", "bob": "leads", "carol": "data-science", "dave": "mlops"}
+
+
+def _seed_demo_people(actor, stdout) -> None:
+    """Demo only: put the demo people in their groups and start carol, the new
+    engineer, on the data scientist's track with alice as her buddy."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from knowledge.models import Enrolment
+    from knowledge.services import enrolment_create
+    from portal.audit import audit_record
+
+    people = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_GROUPS)}
+    for username, group_name in DEMO_GROUPS.items():
+        user = people.get(username)
+        if user is None:
+            continue
+        group, _created = Group.objects.get_or_create(name=group_name)
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            audit_record(actor=actor, verb="user.group_add", obj=user, after={"group": group_name})
+    carol, track = people.get("carol"), Track.objects.filter(role__slug="data-scientist").first()
+    if carol and track and not Enrolment.objects.filter(user=carol, track=track).exists():
+        enrolment_create(
+            actor=actor,
+            user=carol,
+            track=track,
+            start_date=timezone.localdate(),
+            buddy=people.get("alice"),
+        )
+        stdout.write("  demo: carol enrolled on the data scientist's track")

@@ -42,3 +42,17 @@ def test_starter_decisions_follow_the_starter_language(db, monkeypatch, lang, ti
     monkeypatch.setenv("STARTER_LANGUAGE", lang)
     seed_knowledge(stdout=io.StringIO(), demo=False)
     assert Adr.objects.filter(title=title).exists()
+
+
+def test_the_demo_staffs_roles_as_the_realm_does_and_enrols_carol(people):
+    from knowledge.models import Enrolment
+    from knowledge.selectors.raci import role_members
+
+    seed_knowledge(stdout=io.StringIO(), demo=True)
+    seed_knowledge(stdout=io.StringIO(), demo=True)
+    enrolment = Enrolment.objects.get(user=people["carol"])
+    assert enrolment.track.role.slug == "data-scientist" and enrolment.buddy == people["alice"]
+    staffed = role_members(list(Role.objects.all()))
+    by_slug = {r.slug: [u.username for u in staffed[r.pk]] for r in Role.objects.all()}
+    assert by_slug["data-scientist"] == ["carol"]
+    assert by_slug["team-lead"] == ["bob"]
