@@ -309,11 +309,6 @@ def syncruns_prune(*, now: datetime | None = None, days: int | None = None) -> i
     return deleted
 
 
-def _validated_source(source: InventorySource) -> InventorySource:
-    source.full_clean()
-    return source
-
-
 @transaction.atomic
 def source_create(
     *,
@@ -329,16 +324,15 @@ def source_create(
     require(actor, "inventory.manage", cluster)
     if sync_interval_seconds is None:
         sync_interval_seconds = cluster.sync_interval_seconds
-    source = _validated_source(
-        InventorySource(
-            cluster=cluster,
-            name=name,
-            kind=kind,
-            config=config or {},
-            enabled=enabled,
-            sync_interval_seconds=sync_interval_seconds,
-        )
+    source = InventorySource(
+        cluster=cluster,
+        name=name,
+        kind=kind,
+        config=config or {},
+        enabled=enabled,
+        sync_interval_seconds=sync_interval_seconds,
     )
+    source.full_clean()
     source.save()
     audit_record(
         actor=actor,
@@ -349,24 +343,34 @@ def source_create(
     return source
 
 
+def _apply_changes(obj, changes: dict[str, Any], fields, validate, *, actor, verb: str):
+    """Set the allowed fields, validate, save and audit before/after: the one way a
+    cluster or a source is edited."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
+    before = {f: getattr(obj, f) for f in fields}
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    validate(obj)
+    obj.save()
+    audit_record(
+        actor=actor, verb=verb, obj=obj, before=before, after={f: getattr(obj, f) for f in fields}
+    )
+    return obj
+
+
 @transaction.atomic
 def source_update(*, actor, source: InventorySource, **changes: Any) -> InventorySource:
     require(actor, "inventory.manage", source)
-    unknown = set(changes) - set(SOURCE_FIELDS)
-    if unknown:
-        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
-    before = {f: getattr(source, f) for f in SOURCE_FIELDS}
-    for name, value in changes.items():
-        setattr(source, name, value)
-    _validated_source(source).save()
-    audit_record(
+    return _apply_changes(
+        source,
+        changes,
+        SOURCE_FIELDS,
+        InventorySource.full_clean,
         actor=actor,
         verb="inventory.source_update",
-        obj=source,
-        before=before,
-        after={f: getattr(source, f) for f in SOURCE_FIELDS},
     )
-    return source
 
 
 @transaction.atomic
@@ -413,22 +417,14 @@ def cluster_create(
 @transaction.atomic
 def cluster_update(*, actor, cluster: Cluster, **changes: Any) -> Cluster:
     require(actor, "inventory.manage", cluster)
-    unknown = set(changes) - set(CLUSTER_FIELDS)
-    if unknown:
-        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
-    before = {f: getattr(cluster, f) for f in CLUSTER_FIELDS}
-    for name, value in changes.items():
-        setattr(cluster, name, value)
-    cluster.full_clean()
-    cluster.save()
-    audit_record(
+    return _apply_changes(
+        cluster,
+        changes,
+        CLUSTER_FIELDS,
+        Cluster.full_clean,
         actor=actor,
         verb="inventory.cluster_update",
-        obj=cluster,
-        before=before,
-        after={f: getattr(cluster, f) for f in CLUSTER_FIELDS},
     )
-    return cluster
 
 
 @transaction.atomic
