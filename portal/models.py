@@ -127,11 +127,12 @@ class OidcSession(models.Model):
     def __str__(self) -> str:
         return f"{self.sid or '-'} → {self.session_key[:8]}…"
 
+
 # Models of the portal's own sub-packages; imported here so Django finds them.
-from portal.search.models import SearchEntry  # noqa: E402, F401
 from portal.notifications.models import (  # noqa: E402, F401
     Notification,
     NotificationPreference,
     Webhook,
     WebhookDelivery,
 )
+from portal.search.models import SearchEntry  # noqa: E402, F401
