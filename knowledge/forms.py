@@ -102,6 +102,22 @@ class LinkForm(forms.Form):
     target = forms.ModelChoiceField(label=_("Record"), queryset=Adr.objects.order_by("-number"))
 
 
+class ComponentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        version = f" {obj.version}" if obj.version else ""
+        return f"{obj.name}{version} — {obj.cluster.name}/{obj.namespace}"
+
+
+class ComponentLinkForm(forms.Form):
+    component = ComponentChoiceField(label=_("Software component"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from knowledge.selectors.adr_components import component_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["component"].queryset = component_choices()
+
+
 class EnrolForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("Person"),

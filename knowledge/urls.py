@@ -19,6 +19,12 @@ urlpatterns = [
     path(
         "adr/<int:number>/links/<int:link_id>/remove/", adr.adr_link_remove, name="adr-link-remove"
     ),
+    path("adr/<int:number>/components/", adr.adr_component_link, name="adr-component-link"),
+    path(
+        "adr/<int:number>/components/<int:component_id>/remove/",
+        adr.adr_component_unlink,
+        name="adr-component-unlink",
+    ),
     path("adr/<int:number>/<str:action>/", adr.adr_status, name="adr-status"),
     path("matrix/", raci.matrix, name="matrix"),
     path("matrix.csv", raci.matrix_csv, name="matrix-csv"),

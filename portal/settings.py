@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     # One schema name per choice set that several serializers use; without these
     # drf-spectacular invents names like "Status144Enum" (and `check --deploy` warns).
     "ENUM_NAME_OVERRIDES": {
+        "AdrStatusEnum": "knowledge.choices.AdrStatus",
         "ElementCodeEnum": "portal.elements.ElementCode",
         "SourceKindEnum": "inventory.choices.SourceKind",
         "VersionStatusEnum": "procedures.choices.VersionStatus",

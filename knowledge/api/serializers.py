@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from knowledge.choices import LinkKind, Phase, RaciLetter, StepKind
@@ -74,6 +75,36 @@ class AdrSerializer(serializers.ModelSerializer):
         ):
             return []
         return LinkViewSerializer(links_of(adr), many=True).data
+
+
+class AdrComponentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+    cluster = serializers.CharField(source="cluster.name")
+    namespace = serializers.CharField()
+    kind = serializers.CharField()
+    gone = serializers.BooleanField(source="is_gone")
+
+
+class AdrDetailSerializer(AdrSerializer):
+    """One record with the software components it is about."""
+
+    components = serializers.SerializerMethodField()
+
+    class Meta(AdrSerializer.Meta):
+        fields = [*AdrSerializer.Meta.fields, "components"]
+        read_only_fields = fields
+
+    @extend_schema_field(AdrComponentSerializer(many=True))
+    def get_components(self, adr) -> list[dict]:
+        from knowledge.selectors.adr_components import components_of
+
+        return AdrComponentSerializer(components_of(adr), many=True).data
+
+
+class ComponentLinkSerializer(serializers.Serializer):
+    component = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class AdrWriteSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.generics import get_object_or_404  # a malformed id is a 404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from inventory.models import Component
 from knowledge import services
 from knowledge.api import serializers as s
 from knowledge.choices import AdrStatus
@@ -49,6 +50,8 @@ class AdrViewSet(
         "deprecate": "adr.deprecate",
         "supersede": "adr.supersede",
         "import_files": "adr.import",
+        "components": "adr.edit",
+        "component_unlink": "adr.edit",
     }
 
     def get_queryset(self):
@@ -69,8 +72,11 @@ class AdrViewSet(
             )
         return Adr.objects.for_page()
 
+    def get_serializer_class(self):
+        return s.AdrSerializer if self.action == "list" else s.AdrDetailSerializer
+
     def _fresh(self, adr: Adr) -> dict:
-        return s.AdrSerializer(Adr.objects.for_page().get(pk=adr.pk)).data
+        return s.AdrDetailSerializer(Adr.objects.for_page().get(pk=adr.pk)).data
 
     @extend_schema(
         parameters=[
@@ -83,7 +89,7 @@ class AdrViewSet(
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=s.AdrWriteSerializer, responses={201: s.AdrSerializer})
+    @extend_schema(request=s.AdrWriteSerializer, responses={201: s.AdrDetailSerializer})
     def create(self, request):
         data = s.AdrWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,7 +98,7 @@ class AdrViewSet(
         adr = services.adr_create(actor=request.user, **values)
         return Response(self._fresh(adr), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AdrWriteSerializer, responses={200: s.AdrSerializer})
+    @extend_schema(request=s.AdrWriteSerializer, responses={200: s.AdrDetailSerializer})
     def partial_update(self, request, number=None):
         adr = self.get_object()
         data = s.AdrWriteSerializer(data=request.data, partial=True)
@@ -110,22 +116,22 @@ class AdrViewSet(
         service(actor=request.user, adr=adr, note=data.validated_data.get("note", ""))
         return Response(self._fresh(adr))
 
-    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrDetailSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, number=None):
         return self._status(request, services.adr_accept)
 
-    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrDetailSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, number=None):
         return self._status(request, services.adr_reject)
 
-    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrSerializer})
+    @extend_schema(request=s.StatusNoteSerializer, responses={200: s.AdrDetailSerializer})
     @action(detail=True, methods=["post"])
     def deprecate(self, request, number=None):
         return self._status(request, services.adr_deprecate)
 
-    @extend_schema(request=s.SupersedeSerializer, responses={200: s.AdrSerializer})
+    @extend_schema(request=s.SupersedeSerializer, responses={200: s.AdrDetailSerializer})
     @action(detail=True, methods=["post"])
     def supersede(self, request, number=None):
         adr = self.get_object()
@@ -137,6 +143,43 @@ class AdrViewSet(
             old=data.validated_data["old"],
             note=data.validated_data.get("note", ""),
         )
+        return Response(self._fresh(adr))
+
+    @extend_schema(
+        request=s.ComponentLinkSerializer,
+        responses={201: s.AdrDetailSerializer, 200: s.AdrDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def components(self, request, number=None):
+        """Link an inventory software component (by id) to the record. Linking one
+        already linked answers 200 and changes nothing; a new link answers 201."""
+        adr = self.get_object()
+        data = s.ComponentLinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        component = get_object_or_404(
+            Component.objects.select_related("cluster"), pk=data.validated_data["component"]
+        )
+        _subject, created = services.adr_component_link(
+            actor=request.user, adr=adr, component=component
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self._fresh(adr), status=code)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("component_id", int, OpenApiParameter.PATH)],
+        responses={200: s.AdrDetailSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"components/(?P<component_id>\d+)",
+    )
+    def component_unlink(self, request, number=None, component_id=None):
+        """Remove the link to a software component; the record as it is now."""
+        adr = self.get_object()
+        component = get_object_or_404(Component.objects.select_related("cluster"), pk=component_id)
+        services.adr_component_unlink(actor=request.user, adr=adr, component=component)
         return Response(self._fresh(adr))
 
     @extend_schema(

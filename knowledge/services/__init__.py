@@ -12,6 +12,7 @@ from knowledge.services.adr import (
     adr_update,
 )
 from knowledge.services.adr_import import AdrImportReport, adr_import, adr_import_directory
+from knowledge.services.adr_subjects import adr_component_link, adr_component_unlink
 from knowledge.services.onboarding import (
     enrolment_create,
     step_acknowledge,
@@ -27,6 +28,8 @@ __all__ = [
     "AdrImportReport",
     "activity_create",
     "adr_accept",
+    "adr_component_link",
+    "adr_component_unlink",
     "adr_create",
     "adr_deprecate",
     "adr_import",

@@ -11,16 +11,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from inventory.models import Component
 from knowledge import services
 from knowledge.choices import STATUS_ACTIONS, AdrStatus
-from knowledge.forms import AdrForm, LinkForm, StatusNoteForm, SupersedeForm
+from knowledge.forms import AdrForm, ComponentLinkForm, LinkForm, StatusNoteForm, SupersedeForm
 from knowledge.models import Adr, AdrLink, AdrRevision, Tag
 from knowledge.models.adr import SECTION_FIELDS
 from knowledge.selectors import adr as selectors
+from knowledge.selectors.adr_components import components_of
 from knowledge.views._common import add_form_errors, back_with_errors
 from portal.elements import ElementCode
 from portal.errors import WorkflowError
-from portal.policy import require
+from portal.policy import can, require
 
 
 @login_required
@@ -94,6 +96,9 @@ def adr_detail(request, number: int):
             "note_form": StatusNoteForm(),
             "supersede_form": SupersedeForm(),
             "link_form": LinkForm(),
+            "components": components_of(adr),
+            # Built only for editors: the choices are every running component.
+            "component_form": (ComponentLinkForm() if can(request.user, "adr.edit", adr) else None),
         },
     )
 
@@ -234,6 +239,33 @@ def adr_link_remove(request, number: int, link_id: int):
         AdrLink.objects.select_related("source", "target"), pk=link_id, source=adr
     )
     services.adr_link_remove(actor=request.user, link=link)
+    return redirect(adr)
+
+
+@login_required
+@require_POST
+def adr_component_link(request, number: int):
+    adr = get_object_or_404(Adr, number=number)
+    require(request.user, "adr.edit", adr)
+    form = ComponentLinkForm(request.POST)
+    if not form.is_valid():
+        return back_with_errors(
+            request,
+            ValidationError(_("Choose a running software component.")),
+            adr.get_absolute_url(),
+        )
+    services.adr_component_link(
+        actor=request.user, adr=adr, component=form.cleaned_data["component"]
+    )
+    return redirect(adr)
+
+
+@login_required
+@require_POST
+def adr_component_unlink(request, number: int, component_id: int):
+    adr = get_object_or_404(Adr, number=number)
+    component = get_object_or_404(Component.objects.select_related("cluster"), pk=component_id)
+    services.adr_component_unlink(actor=request.user, adr=adr, component=component)
     return redirect(adr)
 
 
