@@ -273,4 +273,13 @@ T = {
     "Title in Russian": "Заголовок на русском",
     "New track": "Новая программа",
     "Create": "Создать",
+    # Links from decisions to the inventory's software components.
+    "Software component": "Программный компонент",
+    "Software components": "Программные компоненты",
+    "%(name)s is gone from the inventory.": "%(name)s больше нет в инвентаре.",
+    "gone": "исчезло",
+    "Unlink component": "Отвязать компонент",
+    "No software components.": "Нет программных компонентов.",
+    "Link component": "Привязать компонент",
+    "Choose a running software component.": "Выберите работающий программный компонент.",
 }
