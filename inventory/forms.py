@@ -40,6 +40,7 @@ class ChangeFilterForm(forms.Form):
 
 class ComponentFilterForm(forms.Form):
     cluster = forms.IntegerField(required=False)
+    q = forms.CharField(label=_("Name"), required=False, max_length=200)
     category = forms.ChoiceField(
         label=_("Category"),
         required=False,

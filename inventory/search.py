@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
@@ -63,7 +64,7 @@ def gpu_documents(ids):
         url = (
             reverse("inventory:node-detail", args=[gpu.node_id])
             if gpu.node_id
-            else f"{gpu_list}?q={gpu.uuid}"
+            else f"{gpu_list}?{urlencode({'uuid': gpu.uuid})}"
         )
         yield SearchDocument(
             object_id=gpu.pk,
@@ -84,7 +85,7 @@ def component_documents(ids):
     for component in components.iterator(chunk_size=1000):
         yield SearchDocument(
             object_id=component.pk,
-            url=f"{listing}?q={component.name}",
+            url=f"{listing}?{urlencode({'q': component.name})}",
             title=f"{component.name} {component.version}".strip(),
             body=" ".join(
                 [

@@ -155,7 +155,12 @@ def node_detail(node_id: int) -> tuple[Node, list[Gpu], list[InventoryChange]]:
 
 
 def gpu_list(
-    *, cluster_id=None, product: str = "", node: str = "", include_gone: bool = False
+    *,
+    cluster_id=None,
+    product: str = "",
+    node: str = "",
+    uuid: str = "",
+    include_gone: bool = False,
 ) -> QuerySet[Gpu]:
     qs = Gpu.objects.select_related("cluster", "node")
     if not include_gone:
@@ -166,11 +171,13 @@ def gpu_list(
         qs = qs.filter(product__icontains=product)
     if node:
         qs = qs.filter(node_name=node)
+    if uuid:
+        qs = qs.filter(uuid__icontains=uuid)
     return qs.order_by("cluster__name", "node_name", "index")
 
 
 def component_list(
-    *, cluster_id=None, category: str = "", include_gone: bool = False
+    *, cluster_id=None, category: str = "", q: str = "", include_gone: bool = False
 ) -> QuerySet[Component]:
     qs = Component.objects.select_related("cluster")
     if not include_gone:
@@ -179,6 +186,10 @@ def component_list(
         qs = qs.filter(cluster_id=cluster_id)
     if category:
         qs = qs.filter(category=category)
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(workload_name__icontains=q) | Q(namespace__icontains=q)
+        )
     return qs.order_by("cluster__name", "category", "name", "namespace")
 
 

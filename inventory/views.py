@@ -92,8 +92,11 @@ def gpu_list(request):
     cluster_id = _int(request.GET.get("cluster"))
     product = request.GET.get("product", "").strip()[:100]
     node = request.GET.get("node", "").strip()[:253]
+    uuid = request.GET.get("uuid", "").strip()[:100]
     gone = request.GET.get("gone") == "1"
-    qs = selectors.gpu_list(cluster_id=cluster_id, product=product, node=node, include_gone=gone)
+    qs = selectors.gpu_list(
+        cluster_id=cluster_id, product=product, node=node, uuid=uuid, include_gone=gone
+    )
     return _render(
         request,
         "inventory/gpu_list.html",
@@ -103,6 +106,7 @@ def gpu_list(request):
             "cluster_id": cluster_id,
             "product": product,
             "node": node,
+            "uuid": uuid,
             "gone": gone,
         },
     )
@@ -115,7 +119,10 @@ def component_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     gone = request.GET.get("gone") == "1"
     qs = selectors.component_list(
-        cluster_id=data.get("cluster"), category=data.get("category", ""), include_gone=gone
+        cluster_id=data.get("cluster"),
+        category=data.get("category", ""),
+        q=data.get("q", "").strip(),
+        include_gone=gone,
     )
     return _render(
         request,

@@ -167,3 +167,26 @@ def test_the_home_page_has_hardware_and_software_panels(client_for, carol):
     body = client_for(carol).get(reverse("home")).content.decode()
     assert "not exposed to Kubernetes" in body
     assert "inventory changes this week" in body
+
+
+def test_the_component_and_gpu_lists_filter_by_name_and_uuid(client_for, carol):
+    from tests.inventory.builders import component, gpu, make_cluster, node
+    from tests.portal.test_search_kinds import _snapshot, _sync
+
+    cluster = make_cluster("prod")
+    _sync(
+        cluster,
+        _snapshot(
+            nodes=[node("gpu-01", gpus=1)],
+            gpus=[gpu("gpu-01", 0)],
+            components=[component("MLflow"), component("Grafana", category="auxiliary")],
+        ),
+    )
+    client = client_for(carol)
+    html = client.get("/inventory/components/", {"q": "mlfl"}).content.decode()
+    assert "MLflow" in html and "Grafana" not in html
+    from inventory.models import Gpu
+
+    uuid = Gpu.objects.get().uuid
+    assert uuid in client.get("/inventory/gpus/", {"uuid": uuid[-6:]}).content.decode()
+    assert uuid not in client.get("/inventory/gpus/", {"uuid": "no-such"}).content.decode()
