@@ -186,6 +186,9 @@ class Procedure(models.Model):
 
 
 class ProcedureVersion(models.Model):
+    # What an author writes in a draft: the editor, the API and the services pass these together.
+    CONTENT_FIELDS = ("title", "body", "change_kind", "change_summary", "effective_from")
+
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
     major = models.PositiveIntegerField()
     minor = models.PositiveIntegerField()

@@ -265,11 +265,7 @@ def version_new(request, slug):
                 version = services.version_create(
                     actor=request.user,
                     procedure=procedure,
-                    title=data["title"],
-                    body=data["body"],
-                    change_kind=data["change_kind"],
-                    change_summary=data["change_summary"],
-                    effective_from=data["effective_from"],
+                    **{field: data[field] for field in ProcedureVersion.CONTENT_FIELDS},
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -324,6 +320,11 @@ def _version_context(request, version, review_form=None) -> dict:
     }
 
 
+def _edit_initial(version) -> dict:
+    initial = {field: getattr(version, field) for field in ProcedureVersion.CONTENT_FIELDS}
+    return initial | {"revision": version.revision}
+
+
 @login_required
 def version_edit(request, slug, major, minor):
     procedure = _procedure(slug)
@@ -332,16 +333,7 @@ def version_edit(request, slug, major, minor):
     if request.method != "POST":
         if not version.is_editable:
             return redirect("procedures:version", slug, major, minor)
-        form = VersionEditForm(
-            initial={
-                "title": version.title,
-                "body": version.body,
-                "change_kind": version.change_kind,
-                "change_summary": version.change_summary,
-                "effective_from": version.effective_from,
-                "revision": version.revision,
-            }
-        )
+        form = VersionEditForm(initial=_edit_initial(version))
         return render(
             request,
             "procedures/editor.html",
@@ -361,25 +353,12 @@ def version_edit(request, slug, major, minor):
             actor=request.user,
             version=version,
             revision=data["revision"],
-            title=data["title"],
-            body=data["body"],
-            change_summary=data["change_summary"],
-            change_kind=data["change_kind"],
-            effective_from=data["effective_from"],
+            **{field: data[field] for field in ProcedureVersion.CONTENT_FIELDS},
         )
     except ConflictError as exc:
         # Lose nothing: show their text next to the saved one, on the latest revision.
         latest = ProcedureVersion.objects.get(pk=version.pk)
-        fresh = VersionEditForm(
-            initial={
-                "title": latest.title,
-                "body": latest.body,
-                "change_kind": latest.change_kind,
-                "change_summary": latest.change_summary,
-                "effective_from": latest.effective_from,
-                "revision": latest.revision,
-            }
-        )
+        fresh = VersionEditForm(initial=_edit_initial(latest))
         return render(
             request,
             "procedures/editor.html",

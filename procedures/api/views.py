@@ -202,11 +202,11 @@ class ProcedureVersionViewSet(
             actor=request.user,
             version=version,
             revision=data["revision"],
-            title=data.get("title", version.title),
-            body=data.get("body", version.body),
-            change_summary=data.get("change_summary", version.change_summary),
-            change_kind=data.get("change_kind", version.change_kind),
-            effective_from=data.get("effective_from", version.effective_from),
+            # Fields left out of the PATCH keep what the draft has.
+            **{
+                field: data.get(field, getattr(version, field))
+                for field in ProcedureVersion.CONTENT_FIELDS
+            },
         )
         return self._read(saved)
 
