@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -103,7 +104,7 @@ def people(alice, bob, carol, dave):
 
 
 @pytest.fixture
-def client_for(client):
+def client_for():
     """client_for(alice) -> a test client signed in as alice."""
     from django.test import Client
 
@@ -129,31 +130,43 @@ def api_for():
     return make
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker (threads, in this process) consuming from real Redis.
-
-    The worker's threads open their own database connections, so the test must use
-    committed data: hence transactional_db.
-    """
+@contextmanager
+def real_celery_worker(queues=("default", "inventory", "notifications")):
+    """A real Celery worker (threads, in this process) consuming ``queues`` from real
+    Redis. Tasks stop running eagerly for its lifetime, whatever happens in the test,
+    and messages it left behind are purged so the next test's worker cannot run them
+    against that test's database."""
     need(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL")
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
     app.conf.task_always_eager = False
-    queues = "default,inventory,notifications"
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=queues.split(","),
-        shutdown_timeout=20,
-    ) as worker:
+    try:
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            queues=list(queues),
+            shutdown_timeout=20,
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        with app.connection_for_write() as conn:
+            for queue in queues:
+                if queue != "gpu-agents":  # a broadcast queue has no single name to purge
+                    conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """The worker's threads open their own database connections, so the test must use
+    committed data: hence transactional_db."""
+    with real_celery_worker() as worker:
         yield worker
-    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from inventory.agent import collect_and_report, read_report
@@ -17,6 +16,7 @@ from inventory.choices import SourceKind, SyncStatus
 from inventory.models import Gpu, InventoryChange, InventorySource, SyncRun
 from inventory.services import gpu_report_ingest, syncs_dispatch_due
 from inventory.sources.facts import SourceError
+from tests.conftest import real_celery_worker
 
 from .builders import make_cluster
 
@@ -129,27 +129,8 @@ def test_a_report_covers_only_its_own_node(monkeypatch):
 def agent_worker(transactional_db):
     """One worker consuming the app's queues and the "gpu-agents" broadcast, i.e. both
     the portal's inventory worker and a GPU node's agent."""
-    from celery.contrib.testing.worker import start_worker
-
-    from portal.celery import app
-
-    app.conf.task_always_eager = False
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=["default", "inventory", "gpu-agents"],
-        shutdown_timeout=20,
-    ) as worker:
+    with real_celery_worker(("default", "inventory", "gpu-agents")) as worker:
         yield worker
-    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
-    # Reports of repeated broadcasts may still wait in the queues: left there, the next
-    # test's worker would run them against that test's database.
-    with app.connection_for_write() as conn:
-        for queue in ("default", "inventory"):
-            conn.default_channel.queue_purge(queue)
 
 
 def wait_for(condition, timeout: float = 20.0, every: float = 0.2, nudge=None):
