@@ -9,7 +9,7 @@ import datetime
 import os
 
 from knowledge.choices import AdrStatus, Phase, StepKind
-from knowledge.models import Activity, Adr, Assignment, Role, Track, TrackStep
+from knowledge.models import Activity, Adr, Role, Track, TrackStep
 
 # slug, name, name_ru, Keycloak group, description
 ROLES = [
@@ -64,14 +64,26 @@ ACTIVITIES = [
      {"team-lead": "A", "mlops-engineer": "R", "data-scientist": "C", "ml-engineer": "C"}),
 ]  # fmt: skip
 
-# Founding decisions in each starter language: title, tags, elements, sections.
+# What each founding decision is about, whatever the starter language.
+ADR_SUBJECTS = [
+    {
+        "tags": ["mlflow", "experiment-tracking"],
+        "procedures": ["metric-logging", "model-file-versioning"],
+        "elements": ["software", "data", "knowledge"],
+    },
+    {"tags": ["sso", "security"], "elements": ["people", "software", "networks"]},
+    {
+        "tags": ["gpu", "kubernetes"],
+        "procedures": ["infrastructure-usage"],
+        "elements": ["hardware", "software"],
+    },
+]
+
+# The founding decisions' text in each starter language, in ADR_SUBJECTS' order.
 ADRS = {
     "en": [
         {
             "title": "Use MLflow as the experiment tracker and model registry",
-            "tags": ["mlflow", "experiment-tracking"],
-            "procedures": ["metric-logging", "model-file-versioning"],
-            "elements": ["software", "data", "knowledge"],
             "context": "Experiments are logged in notebooks, spreadsheets and chat. Nobody can tell which run produced the model in production, and comparing runs takes a day.",
             "drivers": "* One place for parameters, metrics and artefacts of every run\n* A model registry with stages and lineage to the run\n* Self-hosted: the cluster is air-gapped",
             "options": "* MLflow\n* ClearML\n* Weights & Biases (self-hosted)",
@@ -81,8 +93,6 @@ ADRS = {
         },
         {
             "title": "Keycloak for single sign-on",
-            "tags": ["sso", "security"],
-            "elements": ["people", "software", "networks"],
             "context": "Each platform tool (MLflow, Grafana, Airflow, the portal) has its own accounts. Leavers keep access and roles drift.",
             "options": "* Keycloak\n* Dex\n* Per-tool local accounts",
             "outcome": 'Chosen option: "Keycloak", because it speaks OIDC to all our tools, maps groups to roles and runs on-premises.',
@@ -90,9 +100,6 @@ ADRS = {
         },
         {
             "title": "GPU Operator to expose GPUs to Kubernetes",
-            "tags": ["gpu", "kubernetes"],
-            "procedures": ["infrastructure-usage"],
-            "elements": ["hardware", "software"],
             "context": "GPU nodes are set up by hand: drivers, container toolkit and device plugin versions differ between nodes, and some nodes silently expose no GPUs to the scheduler.",
             "options": "* NVIDIA GPU Operator\n* Drivers in the node image plus the device plugin DaemonSet",
             "outcome": 'Chosen option: "NVIDIA GPU Operator", because it installs and upgrades the driver, toolkit, device plugin, GPU Feature Discovery and DCGM exporter together.',
@@ -102,9 +109,6 @@ ADRS = {
     "ru": [
         {
             "title": "MLflow как трекер экспериментов и реестр моделей",
-            "tags": ["mlflow", "experiment-tracking"],
-            "procedures": ["metric-logging", "model-file-versioning"],
-            "elements": ["software", "data", "knowledge"],
             "context": "Эксперименты записываются в ноутбуках, таблицах и чатах. Никто не может сказать, какой запуск породил модель в эксплуатации, а сравнение запусков занимает день.",
             "drivers": "* Одно место для параметров, метрик и артефактов каждого запуска\n* Реестр моделей со стадиями и связью с запуском\n* Только self-hosted: кластер изолирован от интернета",
             "options": "* MLflow\n* ClearML\n* Weights & Biases (self-hosted)",
@@ -114,8 +118,6 @@ ADRS = {
         },
         {
             "title": "Keycloak для единого входа",
-            "tags": ["sso", "security"],
-            "elements": ["people", "software", "networks"],
             "context": "У каждого инструмента платформы (MLflow, Grafana, Airflow, портал) свои учётные записи. Уволившиеся сохраняют доступ, роли расходятся.",
             "options": "* Keycloak\n* Dex\n* Локальные учётные записи в каждом инструменте",
             "outcome": "Выбран вариант «Keycloak»: он говорит по OIDC со всеми нашими инструментами, сопоставляет группы с ролями и работает on-premises.",
@@ -123,9 +125,6 @@ ADRS = {
         },
         {
             "title": "GPU Operator для доступа Kubernetes к GPU",
-            "tags": ["gpu", "kubernetes"],
-            "procedures": ["infrastructure-usage"],
-            "elements": ["hardware", "software"],
             "context": "GPU-узлы настраиваются вручную: версии драйверов, container toolkit и device plugin различаются, а некоторые узлы молча не отдают GPU планировщику.",
             "options": "* NVIDIA GPU Operator\n* Драйверы в образе узла и DaemonSet device plugin",
             "outcome": "Выбран вариант «NVIDIA GPU Operator»: он вместе ставит и обновляет драйвер, toolkit, device plugin, GPU Feature Discovery и DCGM exporter.",
@@ -171,11 +170,12 @@ def _seed_matrix(actor, stdout) -> None:
             stdout.write(f"  role {slug}")
     procedures = {p.slug: p for p in Procedure.objects.all()}
     known_elements = set(Element.objects.values_list("code", flat=True))
+    existing = set(Activity.objects.values_list("slug", flat=True))
     for order, (slug, name, name_ru, elements, procedure, letters) in enumerate(
         ACTIVITIES, start=1
     ):
-        activity = Activity.objects.filter(slug=slug).first()
-        if activity is not None:
+        # An existing activity is the team's now: its letters are not touched.
+        if slug in existing:
             continue
         activity = activity_create(
             actor=actor,
@@ -187,8 +187,7 @@ def _seed_matrix(actor, stdout) -> None:
             order=order * 10,
         )
         for role_slug, letter in letters.items():
-            if not Assignment.objects.filter(activity=activity, role=roles[role_slug]).exists():
-                assignment_set(actor=actor, activity=activity, role=roles[role_slug], letter=letter)
+            assignment_set(actor=actor, activity=activity, role=roles[role_slug], letter=letter)
         stdout.write(f"  activity {slug}")
 
 
@@ -197,10 +196,10 @@ def _seed_adrs(actor, stdout) -> list[Adr]:
     from procedures.models import Procedure
 
     result = []
-    for data in ADRS[starter_language()]:
-        adr = Adr.objects.filter(title=data["title"]).first()
+    for subject, text in zip(ADR_SUBJECTS, ADRS[starter_language()], strict=True):
+        adr = Adr.objects.filter(title=text["title"]).first()
         if adr is None:
-            fields = dict(data)
+            fields = {**subject, **text}
             fields["procedures"] = list(
                 Procedure.objects.filter(slug__in=fields.get("procedures", []))
             )
