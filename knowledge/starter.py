@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from functools import partial
 
 from knowledge.choices import AdrStatus, Phase, StepKind
 from knowledge.models import Activity, Adr, Role, Track, TrackStep
@@ -229,9 +230,8 @@ def _seed_tracks(actor, adrs, stdout) -> None:
             title=f"{role.name} onboarding",
             title_ru=f"Введение в работу: {role.name_ru}",
         )
-        access = track_step_create(
-            actor=actor,
-            track=track,
+        step = partial(track_step_create, actor=actor, track=track)
+        access = step(
             phase=Phase.FIRST_DAY,
             kind=StepKind.ACCESS_CHECK,
             title="You can sign in to the portal",
@@ -239,18 +239,14 @@ def _seed_tracks(actor, adrs, stdout) -> None:
             access_group="portal-viewer",
             order=10,
         )
-        track_step_create(
-            actor=actor,
-            track=track,
+        step(
             phase=Phase.FIRST_DAY,
             kind=StepKind.TASK,
             title="Meet your buddy and get your accounts",
             title_ru="Познакомьтесь с наставником и получите учётные записи",
             order=20,
         )
-        track_step_create(
-            actor=actor,
-            track=track,
+        step(
             phase=Phase.FIRST_DAY,
             kind=StepKind.ACCESS_CHECK,
             title="You are in your role's group",
@@ -262,9 +258,7 @@ def _seed_tracks(actor, adrs, stdout) -> None:
             procedure = procedures.get(slug)
             if procedure is None:
                 continue
-            track_step_create(
-                actor=actor,
-                track=track,
+            step(
                 phase=Phase.FIRST_WEEK,
                 kind=StepKind.ACKNOWLEDGE,
                 title=f"Read and acknowledge: {procedure.title}",
@@ -274,9 +268,7 @@ def _seed_tracks(actor, adrs, stdout) -> None:
                 depends_on=[access],
             )
         for position, adr in enumerate(adrs, start=1):
-            track_step_create(
-                actor=actor,
-                track=track,
+            step(
                 phase=Phase.FIRST_MONTH,
                 kind=StepKind.READ_ADR,
                 title=f"Read {adr.code}: {adr.title}",
@@ -284,9 +276,7 @@ def _seed_tracks(actor, adrs, stdout) -> None:
                 adr=adr,
                 order=10 * position,
             )
-        track_step_create(
-            actor=actor,
-            track=track,
+        step(
             phase=Phase.FIRST_MONTH,
             kind=StepKind.TASK,
             title="Ship a first change with your buddy's review",
