@@ -116,6 +116,29 @@ def _kind_counts(entries) -> dict[str, int]:
     return dict(rows)
 
 
+def _paginate(entries, kind_counts, kind, page_number, per_page) -> tuple[Page, int]:
+    """The page asked for; its total comes from the facet counts, so the paginator
+    runs no second COUNT(*)."""
+    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
+    paginator = Paginator(entries, per_page)
+    paginator.count = total
+    return paginator.get_page(page_number), total
+
+
+def _hit(entry: SearchEntry, *, title: str, snippet: str, rank: float = 0.0) -> SearchHit:
+    return SearchHit(
+        kind=entry.kind,
+        object_id=entry.object_id,
+        url=entry.url,
+        title=_mark(title),
+        snippet=_mark(snippet),
+        elements=entry.element_codes,
+        status=entry.status,
+        updated_at=entry.updated_at,
+        rank=rank,
+    )
+
+
 def search(
     query: str, *, kind: str = "", element: str = "", page: int | str = 1, per_page: int = PAGE_SIZE
 ) -> SearchPage:
@@ -134,28 +157,13 @@ def _browse(kind, element, page_number, per_page) -> SearchPage:
     """No words, only filters: everything of that kind or element, latest first
     (the home page's element panels link here)."""
     kind_counts = _kind_counts(_filtered("", element))
-    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
     entries = (
         _filtered(kind, element)
         .defer("body", "body_folded", "title_folded")
         .order_by("-updated_at", "-id")
     )
-    paginator = Paginator(entries, per_page)
-    paginator.count = total
-    page = paginator.get_page(page_number)
-    hits = [
-        SearchHit(
-            kind=r.kind,
-            object_id=r.object_id,
-            url=r.url,
-            title=_mark(r.title),
-            snippet=_mark(""),
-            elements=r.element_codes,
-            status=r.status,
-            updated_at=r.updated_at,
-        )
-        for r in page.object_list
-    ]
+    page, total = _paginate(entries, kind_counts, kind, page_number, per_page)
+    hits = [_hit(r, title=r.title, snippet="") for r in page.object_list]
     return SearchPage(query="", hits=hits, page=page, total=total, kind_counts=kind_counts)
 
 
@@ -198,7 +206,6 @@ def _search_postgres(query, kind, element, page_number, per_page) -> SearchPage:
     matches = RawSQL(f"search_vector @@ {tsq}", params, output_field=BooleanField())  # noqa: S611
     rank = RawSQL(f"ts_rank(search_vector, {tsq}, 32)", params, output_field=FloatField())  # noqa: S611
     kind_counts = _kind_counts(_filtered("", element).filter(matches))
-    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
     ranked = (
         _filtered(kind, element)
         .filter(matches)
@@ -206,21 +213,14 @@ def _search_postgres(query, kind, element, page_number, per_page) -> SearchPage:
         .defer("body", "body_folded", "title_folded")
         .order_by("-rank", "-updated_at", "-id")
     )
-    paginator = Paginator(ranked, per_page)
-    paginator.count = total  # known from the facet query: no second COUNT(*)
-    page = paginator.get_page(page_number)
+    page, total = _paginate(ranked, kind_counts, kind, page_number, per_page)
     rows = list(page.object_list)
     headlines = _headlines(tsq, params, [r.pk for r in rows])
     hits = [
-        SearchHit(
-            kind=r.kind,
-            object_id=r.object_id,
-            url=r.url,
-            title=_mark(headlines.get(r.pk, (r.title, ""))[0]),
-            snippet=_mark(headlines.get(r.pk, ("", ""))[1]),
-            elements=r.element_codes,
-            status=r.status,
-            updated_at=r.updated_at,
+        _hit(
+            r,
+            title=headlines.get(r.pk, (r.title, ""))[0],
+            snippet=headlines.get(r.pk, ("", ""))[1],
             rank=r.rank,
         )
         for r in rows
@@ -260,7 +260,6 @@ def _search_folded(query, kind, element, page_number, per_page) -> SearchPage:
         return entries.exclude(unwanted) if terms.exclude else entries
 
     kind_counts = _kind_counts(narrow(_filtered("", element)))
-    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
     title_score = sum(
         (
             Case(When(title_folded__contains=t, then=Value(1)), default=Value(0))
@@ -273,19 +272,12 @@ def _search_folded(query, kind, element, page_number, per_page) -> SearchPage:
         .annotate(rank=ExpressionWrapper(title_score, output_field=IntegerField()))
         .order_by("-rank", "-updated_at", "-id")
     )
-    paginator = Paginator(ranked, per_page)
-    paginator.count = total
-    page = paginator.get_page(page_number)
+    page, total = _paginate(ranked, kind_counts, kind, page_number, per_page)
     hits = [
-        SearchHit(
-            kind=r.kind,
-            object_id=r.object_id,
-            url=r.url,
-            title=_mark(_highlight(r.title, r.title_folded, terms.include)),
-            snippet=_mark(_snippet(r.body, r.body_folded, terms.include)),
-            elements=r.element_codes,
-            status=r.status,
-            updated_at=r.updated_at,
+        _hit(
+            r,
+            title=_highlight(r.title, r.title_folded, terms.include),
+            snippet=_snippet(r.body, r.body_folded, terms.include),
             rank=float(r.rank),
         )
         for r in page.object_list
