@@ -30,12 +30,37 @@ def track(alice, role_factory):
     )
 
 
+@pytest.fixture
+def add_step(alice, track):
+    """add_step(kind, title, **fields) → a step by alice, on the ML engineer track unless
+    another ``track`` is given."""
+
+    def make(kind=StepKind.TASK, title="Step", *, phase=Phase.FIRST_DAY, **fields):
+        fields.setdefault("track", track)
+        return track_step_create(actor=alice, phase=phase, kind=kind, title=title, **fields)
+
+    return make
+
+
+@pytest.fixture
+def enrol_carol(alice, carol, track):
+    """enrol_carol(**fields) → carol on the ML engineer track from START, enrolled by
+    alice unless another ``actor`` is given."""
+
+    def make(**fields):
+        fields.setdefault("actor", alice)
+        fields.setdefault("track", track)
+        return enrolment_create(user=carol, start_date=START, **fields)
+
+    return make
+
+
 def _state(enrolment, step):
     return progress_for(enrolment).for_step(step.pk).state
 
 
 def test_acknowledging_completes_the_step_on_every_track(
-    alice, bob, carol, track, role_factory, publish
+    alice, bob, carol, track, role_factory, publish, add_step, enrol_carol
 ):
     from procedures.services import procedure_acknowledge
 
@@ -44,39 +69,29 @@ def test_acknowledging_completes_the_step_on_every_track(
         actor=alice, role=role_factory("Data engineer"), title="Data engineer onboarding"
     )
     steps = [
-        track_step_create(
-            actor=alice,
-            track=t,
+        add_step(
+            StepKind.ACKNOWLEDGE,
+            "Read datasets",
             phase=Phase.FIRST_WEEK,
-            kind=StepKind.ACKNOWLEDGE,
-            title="Read datasets",
             procedure=procedure,
+            track=t,
         )
         for t in (track, other)
     ]
-    enrolments = [
-        enrolment_create(actor=bob, user=carol, track=t, start_date=START) for t in (track, other)
-    ]
+    enrolments = [enrol_carol(actor=bob, track=t) for t in (track, other)]
     assert [_state(e, s) for e, s in zip(enrolments, steps, strict=True)] == [StepState.OPEN] * 2
     procedure_acknowledge(actor=carol, procedure=procedure)
     assert [_state(e, s) for e, s in zip(enrolments, steps, strict=True)] == [StepState.DONE] * 2
 
 
 def test_a_new_major_version_reopens_the_step_and_a_minor_one_does_not(
-    alice, bob, carol, track, publish
+    carol, publish, add_step, enrol_carol
 ):
     from procedures.services import procedure_acknowledge
 
     procedure = publish("model-file-versioning")
-    step = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_WEEK,
-        kind=StepKind.ACKNOWLEDGE,
-        title="Read",
-        procedure=procedure,
-    )
-    enrolment = enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+    step = add_step(StepKind.ACKNOWLEDGE, "Read", phase=Phase.FIRST_WEEK, procedure=procedure)
+    enrolment = enrol_carol()
     procedure_acknowledge(actor=carol, procedure=procedure)
     assert _state(enrolment, step) == StepState.DONE
 
@@ -92,7 +107,9 @@ def test_a_new_major_version_reopens_the_step_and_a_minor_one_does_not(
     assert _state(enrolment, step) == StepState.DONE
 
 
-def test_a_procedure_without_a_version_in_force_cannot_be_acknowledged(alice, carol, track):
+def test_a_procedure_without_a_version_in_force_cannot_be_acknowledged(
+    alice, carol, add_step, enrol_carol
+):
     from procedures.models import Category
     from procedures.services import procedure_create
 
@@ -102,35 +119,19 @@ def test_a_procedure_without_a_version_in_force_cannot_be_acknowledged(alice, ca
     draft_only = procedure_create(
         actor=alice, title="Metric logging", slug="metric-logging", category=category, body="Draft"
     )
-    step = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_WEEK,
-        kind=StepKind.ACKNOWLEDGE,
-        title="Read",
-        procedure=draft_only,
-    )
-    enrolment = enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+    step = add_step(StepKind.ACKNOWLEDGE, "Read", phase=Phase.FIRST_WEEK, procedure=draft_only)
+    enrolment = enrol_carol()
     assert _state(enrolment, step) == StepState.UNAVAILABLE
     with pytest.raises(WorkflowError):
         step_acknowledge(actor=carol, enrolment=enrolment, step=step)
 
 
 def test_only_the_person_completes_their_steps_and_dependencies_come_first(
-    alice, bob, carol, track
+    alice, bob, carol, add_step, enrol_carol
 ):
-    first = track_step_create(
-        actor=alice, track=track, phase=Phase.FIRST_DAY, kind=StepKind.TASK, title="Meet your buddy"
-    )
-    second = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_WEEK,
-        kind=StepKind.TASK,
-        title="Ship a change",
-        depends_on=[first],
-    )
-    enrolment = enrolment_create(actor=bob, user=carol, track=track, start_date=START, buddy=alice)
+    first = add_step(title="Meet your buddy")
+    second = add_step(title="Ship a change", phase=Phase.FIRST_WEEK, depends_on=[first])
+    enrolment = enrol_carol(actor=bob, buddy=alice)
     assert _state(enrolment, second) == StepState.BLOCKED
     with pytest.raises(WorkflowError):
         step_complete(actor=carol, enrolment=enrolment, step=second)
@@ -142,16 +143,9 @@ def test_only_the_person_completes_their_steps_and_dependencies_come_first(
         step_complete(actor=carol, enrolment=enrolment, step=first)
 
 
-def test_an_access_check_is_done_when_the_person_is_in_the_group(alice, carol, track):
-    step = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_DAY,
-        kind=StepKind.ACCESS_CHECK,
-        title="GPU access",
-        access_group="/platform/gpu-users",
-    )
-    enrolment = enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+def test_an_access_check_is_done_when_the_person_is_in_the_group(carol, add_step, enrol_carol):
+    step = add_step(StepKind.ACCESS_CHECK, "GPU access", access_group="/platform/gpu-users")
+    enrolment = enrol_carol()
     assert _state(enrolment, step) == StepState.OPEN
     with pytest.raises(WorkflowError):
         step_complete(actor=carol, enrolment=enrolment, step=step)
@@ -159,85 +153,54 @@ def test_an_access_check_is_done_when_the_person_is_in_the_group(alice, carol, t
     assert _state(enrolment, step) == StepState.DONE
 
 
-def test_due_dates_count_from_the_start_date(alice, carol, track):
-    day = track_step_create(
-        actor=alice, track=track, phase=Phase.FIRST_DAY, kind=StepKind.TASK, title="a"
-    )
-    month = track_step_create(
-        actor=alice, track=track, phase=Phase.FIRST_MONTH, kind=StepKind.TASK, title="b"
-    )
-    enrolment = enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+def test_due_dates_count_from_the_start_date(add_step, enrol_carol):
+    day = add_step(title="a")
+    month = add_step(title="b", phase=Phase.FIRST_MONTH)
+    enrolment = enrol_carol()
     progress = progress_for(enrolment)
     assert progress.for_step(day.pk).due == START
     assert progress.for_step(month.pk).due == START + datetime.timedelta(days=30)
     assert [p.phase for p in progress.phases] == [Phase.FIRST_DAY, Phase.FIRST_MONTH]
 
 
-def test_enrolling_twice_or_with_oneself_as_buddy_is_refused(alice, carol, track):
+def test_enrolling_twice_or_with_oneself_as_buddy_is_refused(alice, carol, track, enrol_carol):
     from django.core.exceptions import ValidationError
 
-    enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+    enrol_carol()
     with pytest.raises(ConflictError):
-        enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+        enrol_carol()
     with pytest.raises(ValidationError):
         enrolment_create(actor=alice, user=alice, track=track, start_date=START, buddy=alice)
     with pytest.raises(PermissionDenied):
-        enrolment_create(actor=carol, user=carol, track=track, start_date=START)
+        enrol_carol(actor=carol)
 
 
-def test_step_dependencies_stay_on_the_track_and_never_form_a_cycle(alice, track, role_factory):
+def test_step_dependencies_stay_on_the_track_and_never_form_a_cycle(alice, role_factory, add_step):
     from django.core.exceptions import ValidationError
 
     from knowledge.services import track_step_update
 
-    a = track_step_create(
-        actor=alice, track=track, phase=Phase.FIRST_DAY, kind=StepKind.TASK, title="a"
-    )
-    b = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_DAY,
-        kind=StepKind.TASK,
-        title="b",
-        depends_on=[a],
-    )
+    a = add_step(title="a")
+    b = add_step(title="b", depends_on=[a])
     with pytest.raises(ValidationError):
         track_step_update(actor=alice, step=a, depends_on=[b])
     other = track_create(actor=alice, role=role_factory(), title="Other")
     with pytest.raises(ValidationError):
-        track_step_create(
-            actor=alice,
-            track=other,
-            phase=Phase.FIRST_DAY,
-            kind=StepKind.TASK,
-            title="c",
-            depends_on=[a],
-        )
+        add_step(title="c", track=other, depends_on=[a])
     with pytest.raises(ValidationError):
-        track_step_create(
-            actor=alice,
-            track=other,
-            phase=Phase.FIRST_DAY,
-            kind=StepKind.ACKNOWLEDGE,
-            title="no procedure",
-        )
+        add_step(StepKind.ACKNOWLEDGE, "no procedure", track=other)
 
 
 def test_my_onboarding_page_acknowledges_through_the_procedures_service(
-    client_for, alice, carol, track, publish
+    client_for, alice, carol, publish, add_step, enrol_carol
 ):
     from procedures.models import Acknowledgement
 
     procedure = publish("code-versioning")
-    step = track_step_create(
-        actor=alice,
-        track=track,
-        phase=Phase.FIRST_WEEK,
-        kind=StepKind.ACKNOWLEDGE,
-        title="Read code versioning",
-        procedure=procedure,
+    step = add_step(
+        StepKind.ACKNOWLEDGE, "Read code versioning", phase=Phase.FIRST_WEEK, procedure=procedure
     )
-    enrolment = enrolment_create(actor=alice, user=carol, track=track, start_date=START)
+    enrolment = enrol_carol()
     client = client_for(carol)
     page = client.get("/knowledge/onboarding/")
     assert 'data-state="open"' in page.content.decode()
