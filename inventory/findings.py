@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.choices import MigMode, Severity, SourceKind, SyncStatus
-from inventory.models import Gpu, Node, SyncRun
+from inventory.models import Gpu, InventorySource, Node, SyncRun
 from inventory.selectors import idle_after, source_is_stale, sources_with_status
 
 PROCEDURE_URL = "/procedures/infrastructure-usage/"
@@ -117,8 +117,13 @@ def _mig_label_mismatch(node: dict, stats: dict, profiles: Counter | None) -> st
 
 
 def findings_compute(
-    *, cluster_id: int | None = None, now: datetime | None = None
+    *,
+    cluster_id: int | None = None,
+    now: datetime | None = None,
+    sources: list[InventorySource] | None = None,
 ) -> list[Finding]:
+    """``sources``: the rows of ``sources_with_status(cluster_id)`` when the caller
+    already holds them (the overview page), so they are not read twice."""
     now = now or timezone.now()
     scope = {"cluster_id": cluster_id} if cluster_id else {}
     found: list[Finding] = []
@@ -281,7 +286,9 @@ def findings_compute(
         )
 
     agent_clusters: dict[int, object] = {}
-    for source in sources_with_status(cluster_id):
+    if sources is None:
+        sources = list(sources_with_status(cluster_id))
+    for source in sources:
         if source.kind == SourceKind.GPU_AGENT:
             if source.enabled:
                 agent_clusters[source.cluster_id] = source

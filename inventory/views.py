@@ -42,7 +42,7 @@ def overview(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
     data = selectors.inventory_overview(cluster_id=cluster_id)
-    found = findings_compute(cluster_id=cluster_id)
+    found = findings_compute(cluster_id=cluster_id, sources=data.sources)
     return _render(
         request,
         "inventory/overview.html",

@@ -112,6 +112,17 @@ def test_queries_do_not_grow_with_the_cluster(client_for, carol, page):
     assert counts[0] == counts[1], counts
 
 
+def test_the_overview_reads_the_sources_once(client_for, carol):
+    # The figures and the findings both need the sources with their last runs (five
+    # subqueries each); the page hands the figures' rows to the findings.
+    grow("prod", 3)
+    client = client_for(carol)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("inventory:overview")).status_code == 200
+    reads = [q for q in ctx.captured_queries if 'FROM "inventory_inventorysource"' in q["sql"]]
+    assert len(reads) == 1, [q["sql"] for q in reads]
+
+
 def test_node_page_queries_do_not_grow_with_history(client_for, carol):
     cluster = grow("prod", 1)
     node = Node.objects.get(cluster=cluster)
