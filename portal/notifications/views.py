@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,7 +38,8 @@ def notification_read(request):
     services.notifications_mark_read(user=request.user, ids=ids)
     if ids:
         target = Notification.objects.for_user(request.user).filter(pk=ids[0]).first()
-        if target and target.url.startswith("/") and not target.url.startswith("//"):
+        # "/\host" passes a startswith("/") test and browsers follow it off-site.
+        if target and url_has_allowed_host_and_scheme(target.url, allowed_hosts=None):
             return redirect(target.url)
     return redirect("notifications:list")
 

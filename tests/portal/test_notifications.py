@@ -124,6 +124,14 @@ def test_the_bell_counts_unread_in_one_query(people, client_for, run_on_commit):
     assert 'data-testid="bell-count"' not in client.get("/notifications/").content.decode()
 
 
+@pytest.mark.parametrize("url", ["/\\evil.example/", "//evil.example/", "https://evil.example/"])
+def test_reading_a_notification_never_redirects_off_the_portal(bob, client_for, url):
+    note = Notification.objects.create(recipient=bob, kind="procedure.review", url=url)
+    response = client_for(bob).post("/notifications/read/", {"id": note.pk})
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    assert Notification.objects.get(pk=note.pk).read_at is not None
+
+
 def test_nobody_marks_anothers_notifications_read(people, client_for, run_on_commit):
     alice, bob, carol = people["alice"], people["bob"], people["carol"]
     run_on_commit(procedure_services.version_submit, actor=alice, version=_draft(alice))
