@@ -74,7 +74,8 @@ class EnrolmentProgress:
         return next((s for s in self.steps if s.step.pk == step_id), None)
 
 
-def _ordered_steps(track: Track) -> list[TrackStep]:
+def ordered_steps(track: Track) -> list[TrackStep]:
+    """A track's steps in the order a person meets them; needs ``track.steps`` prefetched."""
     return sorted(track.steps.all(), key=lambda s: (s.phase_index, s.order, s.pk))
 
 
@@ -114,7 +115,7 @@ def progress_of(enrolments: list[Enrolment], now=None) -> list[EnrolmentProgress
         completions = {c.step_id: c for c in enrolment.completions.all()}
         progress = EnrolmentProgress(enrolment)
         states: dict[int, StepProgress] = {}
-        for step in _ordered_steps(enrolment.track):
+        for step in ordered_steps(enrolment.track):
             completed_at = None
             major = None
             if step.kind == StepKind.ACKNOWLEDGE:

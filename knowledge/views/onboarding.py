@@ -128,11 +128,10 @@ def track_edit(request, track_id: int):
         else:
             messages.success(request, _("Step added."))
             return redirect("knowledge:track-edit", track_id=track.pk)
-    steps = sorted(track.steps.all(), key=lambda s: (s.phase_index, s.order, s.pk))
     return render(
         request,
         "knowledge/track_edit.html",
-        {"track": track, "steps": steps, "form": form},
+        {"track": track, "steps": selectors.ordered_steps(track), "form": form},
         status=400 if form.errors else 200,
     )
 

@@ -136,6 +136,24 @@ def test_the_track_editor_adds_and_removes_steps(client_for, alice, carol, role_
     assert not track.steps.exists()
 
 
+def test_the_track_editor_lists_steps_by_phase_then_order(client_for, alice, role_factory):
+    from knowledge.services import track_create, track_step_create
+
+    track = track_create(actor=alice, role=role_factory("ML engineer"), title="ML onboarding")
+    for phase, order, title in [
+        ("first_month", 10, "month"),
+        ("first_day", 20, "day, second"),
+        ("first_week", 5, "week"),
+        ("first_day", 10, "day, first"),
+    ]:
+        track_step_create(
+            actor=alice, track=track, phase=phase, kind="task", title=title, order=order
+        )
+    response = client_for(alice).get(f"/knowledge/tracks/{track.pk}/")
+    titles = [step.title for step in response.context["steps"]]
+    assert titles == ["day, first", "day, second", "week", "month"]
+
+
 def test_a_lead_enrols_a_person(client_for, bob, carol, alice, role_factory):
     from knowledge.services import track_create
 
