@@ -87,10 +87,6 @@ def require(user, action: str, obj=None, message: str | None = None) -> None:
         raise PolicyDenied(action, obj, message)
 
 
-def registered_actions() -> list[str]:
-    return sorted(_RULES)
-
-
 role_rule("portal.read", PortalRole.VIEWER)
 role_rule("portal.write", PortalRole.EDITOR)
 role_rule("portal.admin", PortalRole.ADMIN)

@@ -98,11 +98,6 @@ def version_for_page(procedure: Procedure, major: int, minor: int) -> ProcedureV
     return version
 
 
-def signatures_of(version: ProcedureVersion) -> list[Review]:
-    """Approvals are signatures; uses the prefetched reviews."""
-    return [r for r in version.reviews.all() if r.decision == ReviewDecision.APPROVE]
-
-
 def readers() -> QuerySet:
     """People expected to read procedures: everybody holding a portal role."""
     User = get_user_model()
