@@ -76,6 +76,14 @@ class Overview:
         return max(0, self.gpus_allocatable - self.gpus_requested)
 
 
+def _components_by_category(components: QuerySet[Component]) -> list[dict]:
+    labels = dict(ComponentCategory.choices)
+    return [
+        {**row, "label": labels.get(row["category"], row["category"])}
+        for row in components.values("category").annotate(count=Count("id")).order_by("category")
+    ]
+
+
 def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
     now = now or timezone.now()
     scope = {"cluster_id": cluster_id} if cluster_id else {}
@@ -100,15 +108,7 @@ def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = 
         .annotate(count=Count("id"), nodes=Count("node_name", distinct=True))
         .order_by("-count", "product")
     )
-    labels = dict(ComponentCategory.choices)
-    by_category = [
-        {**row, "label": labels.get(row["category"], row["category"])}
-        for row in Component.objects.present()
-        .filter(**scope)
-        .values("category")
-        .annotate(count=Count("id"))
-        .order_by("category")
-    ]
+    by_category = _components_by_category(Component.objects.present().filter(**scope))
     sources = list(sources_with_status(cluster_id))
     for source in sources:
         source.is_stale = source_is_stale(source, now)
@@ -234,14 +234,7 @@ def hardware_panel() -> dict:
 def software_panel(now: datetime | None = None) -> dict:
     """Home page: components by category, what changed this week."""
     now = now or timezone.now()
-    labels = dict(ComponentCategory.choices)
-    by_category = [
-        {**row, "label": labels.get(row["category"], row["category"])}
-        for row in Component.objects.present()
-        .values("category")
-        .annotate(count=Count("id"))
-        .order_by("category")
-    ]
+    by_category = _components_by_category(Component.objects.present())
     week = InventoryChange.objects.filter(at__gte=now - timedelta(days=7)).aggregate(
         total=Count("id"),
         components=Count("id", filter=Q(object_kind="component")),

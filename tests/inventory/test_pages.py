@@ -160,6 +160,32 @@ def test_the_overview_counts_gpus_kubernetes_does_not_offer():
     assert hardware_panel()["not_exposed"] == 2
 
 
+def test_components_are_counted_by_category_on_the_overview_and_home():
+    from inventory.selectors import inventory_overview, software_panel
+    from inventory.sources.facts import Snapshot
+
+    from .builders import component
+
+    snapshot = Snapshot(
+        source="t",
+        components=[component("A"), component("B"), component("C", category="auxiliary")],
+        covers=frozenset({"components"}),
+    )
+    cluster = make_cluster()
+    run = SyncRun(
+        cluster=cluster, source_kind="k", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
+    )
+    reconcile(cluster=cluster, snapshot=snapshot, run=run)
+    expected = [
+        {"category": "auxiliary", "count": 1, "label": "Auxiliary"},
+        {"category": "ml", "count": 2, "label": "ML"},
+    ]
+    rows = inventory_overview(cluster_id=cluster.pk).components_by_category
+    assert [{**r, "label": str(r["label"])} for r in rows] == expected
+    rows = software_panel()["by_category"]
+    assert [{**r, "label": str(r["label"])} for r in rows] == expected
+
+
 def test_a_failed_source_shows_as_stale_with_its_error(client_for, carol):
     cluster = grow("prod", 1)
     source = InventorySource.objects.get(cluster=cluster)
