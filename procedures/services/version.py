@@ -31,9 +31,11 @@ def _validate_content(*, title: str, body: str, change_summary: str, change_kind
         validate_markdown(body)
     except ValidationError as exc:
         errors["body"] = exc.messages
-    if "\x00" in title or "\x00" in change_summary:
+    if "\x00" in title:
         errors.setdefault("title", []).append(_("The text contains a NUL byte."))
-    if len(change_summary) > 500:
+    if "\x00" in change_summary:
+        errors["change_summary"] = [_("The text contains a NUL byte.")]
+    elif len(change_summary) > 500:
         errors["change_summary"] = [_("The change summary is longer than 500 characters.")]
     if change_kind not in ChangeKind.values:
         errors["change_kind"] = [_("Unknown kind of change.")]

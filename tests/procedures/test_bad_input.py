@@ -298,3 +298,23 @@ def test_list_with_an_unknown_filter_value_is_400(client_for, carol):
         assert response.status_code == 400, query
         assert b"errorlist" in response.content
     assert client_for(carol).get("/procedures/?category=metric-logging").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["title", "change_summary"])
+def test_the_service_blames_the_field_holding_a_nul_byte(alice, unchanged, field):
+    from django.core.exceptions import ValidationError
+
+    from procedures import services
+
+    version = draft_of(make_procedure(alice))
+    content = {"title": "Dataset rules", "change_summary": "", field: "nul\x00here"}
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        services.version_update(
+            actor=alice,
+            version=version,
+            revision=version.revision,
+            body="Text\n",
+            change_kind="major",
+            **content,
+        )
+    assert set(refused.value.message_dict) == {field}
