@@ -61,6 +61,7 @@ class Keys:
 
     def __init__(self) -> None:
         self._names: dict[tuple, dict] = {}
+        self._pks: dict[tuple, dict] = {}
         self._usernames: dict[int, str] | None = None
         self._user_pks: dict[str, int] | None = None
         # Rows loaded per model label, checked against the manifest's counts.
@@ -72,11 +73,13 @@ class Keys:
 
     def drop(self, model: type[models.Model]) -> None:
         """Names of ``model`` are looked up again: its rows just changed."""
-        for key in [k for k in self._names if k[0] is model]:
-            del self._names[key]
+        for cache in (self._names, self._pks):
+            for key in [k for k in cache if k[0] is model]:
+                del cache[key]
 
     def forget(self) -> None:
         self._names.clear()
+        self._pks.clear()
         self._usernames = None
         self._user_pks = None
 
@@ -89,7 +92,11 @@ class Keys:
     def pk_of(self, model: type[models.Model], attr: str, name, *, where: str):
         if attr == "pk":
             return name
-        reverse = {v: k for k, v in self.names(model, attr).items()}
+        key = (model, attr)
+        if key not in self._pks:
+            # Built once, not per row: a restore looks up every row's links here.
+            self._pks[key] = {v: k for k, v in self.names(model, attr).items()}
+        reverse = self._pks[key]
         if name not in reverse:
             raise BackupError(
                 f"{where}: no {model._meta.verbose_name} named {name!r} in this database."
