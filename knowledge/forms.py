@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from knowledge.choices import LinkKind, Phase, StepKind
 from knowledge.models import Adr, Role, Track, TrackStep
 from knowledge.models.adr import SECTION_FIELDS
+from knowledge.models.onboarding import STEP_FIELDS
 from portal.elements import ElementCode
 from procedures.models import Procedure
 
@@ -141,19 +142,7 @@ class TrackStepForm(forms.ModelForm):
 
     class Meta:
         model = TrackStep
-        fields = [
-            "phase",
-            "kind",
-            "title",
-            "title_ru",
-            "description",
-            "procedure",
-            "adr",
-            "url",
-            "access_group",
-            "order",
-            "depends_on",
-        ]
+        fields = [*STEP_FIELDS, "depends_on"]
 
     def __init__(self, *args, track: Track, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from knowledge.choices import LinkKind, Phase, RaciLetter, StepKind
 from knowledge.models import Activity, Adr, AdrLink, Assignment, Enrolment, Role, Track, TrackStep
 from knowledge.models.adr import SECTION_FIELDS
+from knowledge.models.onboarding import STEP_FIELDS
 from portal.elements import ElementCode
 from procedures.models import Procedure
 
@@ -226,20 +227,7 @@ class TrackStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrackStep
-        fields = [
-            "id",
-            "phase",
-            "kind",
-            "title",
-            "title_ru",
-            "description",
-            "procedure",
-            "adr",
-            "url",
-            "access_group",
-            "order",
-            "depends_on",
-        ]
+        fields = ["id", *STEP_FIELDS, "depends_on"]
         read_only_fields = ["id"]
 
 

@@ -11,37 +11,17 @@ from django.utils.translation import gettext as _
 
 from knowledge.choices import StepKind, StepState
 from knowledge.models import Enrolment, StepCompletion, Track, TrackStep
+from knowledge.models.onboarding import STEP_FIELDS
 from knowledge.selectors.onboarding import progress_for
 from portal.audit import audit_record
 from portal.errors import ConflictError, WorkflowError
 from portal.policy import require
 
-STEP_FIELDS = (
-    "phase",
-    "kind",
-    "title",
-    "title_ru",
-    "description",
-    "procedure",
-    "adr",
-    "url",
-    "access_group",
-    "order",
-)
-
 
 def _step_data(step: TrackStep) -> dict:
-    return {
-        "phase": step.phase,
-        "kind": step.kind,
-        "title": step.title,
-        "procedure": step.procedure_id,
-        "adr": step.adr_id,
-        "url": step.url,
-        "access_group": step.access_group,
-        "order": step.order,
-        "depends_on": sorted(d.pk for d in step.depends_on.all()) if step.pk else [],
-    }
+    data = {name: step.serializable_value(name) for name in STEP_FIELDS}
+    data["depends_on"] = sorted(d.pk for d in step.depends_on.all()) if step.pk else []
+    return data
 
 
 @transaction.atomic

@@ -84,7 +84,13 @@ def test_onboarding_services_are_audited(alice, bob, carol, publish):
     task = services.track_step_create(
         actor=alice, track=track, phase=Phase.FIRST_DAY, kind=StepKind.TASK, title="Meet"
     )
-    services.track_step_update(actor=alice, step=task, title="Meet your buddy")
+    services.track_step_update(
+        actor=alice, step=task, title="Meet your buddy", title_ru="Знакомство с наставником"
+    )
+    update = AuditEvent.objects.get(verb="onboarding.step_update")
+    assert (update.before["title"], update.after["title"]) == ("Meet", "Meet your buddy")
+    # Every field an editor sets is recorded, the Russian title included.
+    assert (update.before["title_ru"], update.after["title_ru"]) == ("", "Знакомство с наставником")
     ack = services.track_step_create(
         actor=alice,
         track=track,
