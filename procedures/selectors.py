@@ -139,11 +139,16 @@ def has_acknowledged(user, procedure: Procedure, current: ProcedureVersion | Non
     return procedure.acknowledgements.filter(user=user, major=current.major).exists()
 
 
-def review_queue(user) -> QuerySet[ProcedureVersion]:
+def awaiting_review(user) -> QuerySet[ProcedureVersion]:
     if not can(user, "version.review"):
         return ProcedureVersion.objects.none()
+    return ProcedureVersion.objects.awaiting_review_by(user)
+
+
+def review_queue(user) -> QuerySet[ProcedureVersion]:
+    """The review page's rows, with each one's signature count."""
     return (
-        ProcedureVersion.objects.awaiting_review_by(user)
+        awaiting_review(user)
         .with_relations()
         .annotate(
             signatures=Count(
@@ -188,11 +193,11 @@ def home_panel(request) -> dict:
     fixed number of queries."""
     user = request.user
     now = timezone.now()
-    queue = review_queue(user)
     overdue = overdue_procedures(now)
     unread = unacknowledged_by(user, now)
     return {
-        "review_count": queue.count(),
+        # Only the number: no joins or signature counts on the home page's hot path.
+        "review_count": awaiting_review(user).count(),
         "overdue_count": overdue.count(),
         "overdue": list(overdue[:3]),
         "unacknowledged_count": unread.count(),
