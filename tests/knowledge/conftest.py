@@ -10,6 +10,15 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "adr"
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 @pytest.fixture
 def publish(alice, bob):
@@ -88,3 +97,42 @@ def activity_factory(alice):
         return activity_create(actor=alice, name=name or f"Activity {counter['n']}", **kwargs)
 
     return make
+
+
+@pytest.fixture
+def page_for(live_server):
+    """page_for(user) → a page in a real Chromium, signed in as ``user`` the way the
+    sign-in page would be, without depending on its form (local or Keycloak). Modules
+    using it set DJANGO_ALLOW_ASYNC_UNSAFE: the ORM runs inside Playwright's loop."""
+    from django.conf import settings
+    from django.test import Client
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.conftest import CHROMIUM
+
+    # The CI machine is small and shared: wait longer than Playwright's 5 s default.
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def make(user):
+            client = Client()
+            client.force_login(user)
+            context = browser.new_context()
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                        "url": live_server.url,
+                    }
+                ]
+            )
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            return page
+
+        try:
+            yield make
+        finally:
+            browser.close()
