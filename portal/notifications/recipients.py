@@ -5,19 +5,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from portal.policy import _IMPLIED
 from portal.roles import PortalRole
-
-# The roles that include a role (an admin is also an approver, see portal.policy).
-_HOLDERS = {
-    PortalRole.VIEWER: [r.value for r in PortalRole],
-    PortalRole.EDITOR: [PortalRole.EDITOR, PortalRole.ADMIN],
-    PortalRole.APPROVER: [PortalRole.APPROVER, PortalRole.ADMIN],
-    PortalRole.ADMIN: [PortalRole.ADMIN],
-}
 
 
 def users_with_role(role: PortalRole | str) -> QuerySet:
-    names = [str(r) for r in _HOLDERS[PortalRole(role)]]
+    # Read backwards from policy's table of implied roles (an admin is also an
+    # approver), so the people addressed are exactly those policy lets act.
+    role = PortalRole(role)
+    names = [holder.value for holder, implied in _IMPLIED.items() if role in implied]
     User = get_user_model()
     return (
         User.objects.filter(is_active=True)

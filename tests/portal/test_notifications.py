@@ -9,6 +9,8 @@ from django.utils import timezone, translation
 
 from portal.models import AuditEvent, Notification, NotificationPreference
 from portal.notifications import services
+from portal.policy import roles_of
+from portal.roles import PortalRole
 from procedures import services as procedure_services
 from procedures.models import Category
 from tests.portal.publishing import approve, publish, tasks_run_in_place  # noqa: F401 (autouse)
@@ -130,6 +132,19 @@ def test_reading_a_notification_never_redirects_off_the_portal(bob, client_for, 
     response = client_for(bob).post("/notifications/read/", {"id": note.pk})
     assert response.status_code == 302 and response["Location"] == "/notifications/"
     assert Notification.objects.get(pk=note.pk).read_at is not None
+
+
+@pytest.mark.parametrize("role", list(PortalRole))
+def test_a_role_addresses_exactly_the_people_policy_gives_it(people, role):
+    from django.contrib.auth import get_user_model
+
+    from portal.notifications.recipients import users_with_role
+
+    get_user_model().objects.create_superuser("root", password="x")  # no group, every role
+    everyone = get_user_model().objects.all()
+    assert {u.username for u in users_with_role(role)} == {
+        u.username for u in everyone if role.value in roles_of(u)
+    }
 
 
 def test_nobody_marks_anothers_notifications_read(people, client_for, run_on_commit):
