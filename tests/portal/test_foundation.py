@@ -54,11 +54,14 @@ def test_audit_events_are_append_only(alice):
 
 
 @pytest.mark.django_db
-def test_request_id_reaches_the_audit_row(client, dave):
+def test_request_id_reaches_the_audit_row(client, dave, carol):
     client.force_login(dave)
     response = client.get("/audit/", HTTP_X_REQUEST_ID="req-123")
     assert response.status_code == 200
     assert response["X-Request-ID"] == "req-123"
+    client.force_login(carol)
+    assert client.get("/audit/", HTTP_X_REQUEST_ID="req-456").status_code == 403
+    assert AuditEvent.objects.get(verb="permission.denied", actor=carol).request_id == "req-456"
 
 
 @pytest.mark.django_db
