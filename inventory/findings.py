@@ -158,11 +158,11 @@ def findings_compute(
         )
     }
     empty = {"gpus": 0, "mig_enabled": 0, "mig_disabled": 0}
-    mig_nodes = [
+    mig_nodes = {
         (n["cluster_id"], n["name"])
         for n in nodes
         if (n["labels"] or {}).get("nvidia.com/mig.config") or n["mig_devices_label"]
-    ]
+    }
     profiles: dict[tuple[int, str], Counter] = defaultdict(Counter)
     if mig_nodes:
         for cid, node_name, devices in present_gpus.filter(
