@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from portal.denials import record_denial
-from portal.errors import ConflictError, WorkflowError
+from portal.errors import WorkflowError
 
 
 def portal_exception_handler(exc, context):
@@ -24,9 +24,7 @@ def portal_exception_handler(exc, context):
             },
             status=status.HTTP_400_BAD_REQUEST,
         )
-    if isinstance(exc, ConflictError):
-        return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, WorkflowError):
+    if isinstance(exc, WorkflowError):  # ConflictError included
         return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
