@@ -148,3 +148,48 @@ def test_the_home_panels_are_constant(rf, alice, carol):
     _adrs(100, 40)
     _matrix(100, 40)
     assert count() == small
+
+
+def test_a_decision_page_is_constant(client_for, alice, make_adr):
+    from knowledge.services import adr_update
+
+    adr = make_adr("Use Kueue for GPU quotas", tags=["gpu"], elements=["hardware"])
+    client = client_for(alice)
+
+    def grow(start: int, count: int) -> None:
+        nonlocal adr
+        _adrs(start, count)
+        for n in range(start, start + count):
+            AdrLink.objects.create(source=adr, target=Adr.objects.get(number=n), kind="relates_to")
+            adr = adr_update(actor=alice, adr=adr, revision=adr.revision, context=f"Revision {n}")
+
+    url = f"/knowledge/adr/{adr.number}/"
+    grow(10, 2)
+    small = _queries(client, url)
+    grow(100, 20)
+    assert _queries(client, url) == small
+    page = client.get(url).content.decode()
+    assert "Decision 119" in page and "Revision 119" in page
+
+
+@pytest.mark.parametrize("url", ["/knowledge/onboarding/", "/knowledge/tracks/"])
+def test_my_onboarding_and_the_track_list_are_constant(client_for, carol, url):
+    def tracks(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            track = Track.objects.create(
+                role=Role.objects.create(slug=f"role-{n}", name=f"Role {n}"), title=f"Track {n}"
+            )
+            first = TrackStep.objects.create(
+                track=track, phase="first_day", kind="task", title="Task"
+            )
+            TrackStep.objects.create(
+                track=track, phase="first_day", kind="access_check", title="GPU", access_group="g"
+            ).depends_on.add(first)
+            Enrolment.objects.create(user=carol, track=track, start_date=datetime.date(2026, 11, 1))
+
+    client = client_for(carol)
+    tracks(1, 2)
+    small = _queries(client, url)
+    tracks(10, 20)
+    assert _queries(client, url) == small
+    assert "Track 29" in client.get(url).content.decode()
