@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from inventory.models import Cluster
+from django.utils import timezone
+
+from inventory.choices import SourceKind, SyncStatus
+from inventory.models import Cluster, InventorySource, SyncRun
+from inventory.reconcile import reconcile
 from inventory.sources.facts import ComponentFacts, GpuFacts, NodeFacts, Snapshot
 
 GFD_LABELS = {
@@ -91,3 +95,17 @@ def cluster_snapshot(n_nodes: int, gpus_per_node: int = 8, components: int = 3) 
 
 def make_cluster(name: str = "prod") -> Cluster:
     return Cluster.objects.create(name=name)
+
+
+def grow(name: str, nodes: int, gpus_per_node: int = 2) -> Cluster:
+    """A cluster with a Kubernetes source and one successful sync of ``nodes`` nodes."""
+    cluster = make_cluster(name)
+    InventorySource.objects.create(
+        cluster=cluster, name="api", kind=SourceKind.KUBERNETES, config={"in_cluster": True}
+    )
+    run = SyncRun(
+        cluster=cluster, source_kind="kubernetes", status=SyncStatus.SUCCEEDED,
+        started_at=timezone.now(),
+    )  # fmt: skip
+    reconcile(cluster=cluster, snapshot=cluster_snapshot(nodes, gpus_per_node), run=run)
+    return cluster

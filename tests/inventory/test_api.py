@@ -8,34 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inventory.choices import SourceKind, SyncStatus
-from inventory.models import InventorySource, Node, SyncRun
-from inventory.reconcile import reconcile
+from inventory.models import InventorySource, Node
 from portal.models import AuditEvent
 
-from .builders import cluster_snapshot, make_cluster
+from .builders import grow, make_cluster
 
 pytestmark = pytest.mark.django_db
 
 LISTS = ["clusters", "sources", "nodes", "gpus", "components", "changes", "sync-runs", "findings"]
 
 
-def grow(name: str, nodes: int, gpus_per_node: int = 1):
-    cluster = make_cluster(name)
-    InventorySource.objects.create(
-        cluster=cluster, name="api", kind=SourceKind.KUBERNETES, config={"in_cluster": True}
-    )
-    run = SyncRun(
-        cluster=cluster, source_kind="kubernetes", status=SyncStatus.SUCCEEDED,
-        started_at=timezone.now(),
-    )  # fmt: skip
-    reconcile(cluster=cluster, snapshot=cluster_snapshot(nodes, gpus_per_node), run=run)
-    return cluster
-
-
 @pytest.mark.parametrize("name", LISTS)
 def test_viewers_read_every_list(api_for, carol, name):
-    grow("prod", 2)
+    grow("prod", 2, gpus_per_node=1)
     response = api_for(carol).get(f"/api/v1/inventory/{name}/")
     assert response.status_code == 200, response.content
 
@@ -46,7 +31,7 @@ def test_nobody_reads_without_signing_in(api_for):
 
 def test_filters_by_cluster_product_node_and_gone(api_for, carol):
     prod = grow("prod", 3, gpus_per_node=2)
-    grow("lab", 2)
+    grow("lab", 2, gpus_per_node=1)
     Node.objects.filter(name="gpu-00002", cluster=prod).update(gone_at=timezone.now())
     api = api_for(carol)
     nodes = api.get("/api/v1/inventory/nodes/", {"cluster": prod.pk}).json()
@@ -124,7 +109,7 @@ def test_the_sync_action_is_for_admins(api_for, carol, dave, django_capture_on_c
 
 
 def test_findings_filter_by_code(api_for, carol):
-    cluster = grow("prod", 2)
+    cluster = grow("prod", 2, gpus_per_node=1)
     Node.objects.filter(cluster=cluster, name="gpu-00000").update(ready=False)
     data = api_for(carol).get("/api/v1/inventory/findings/", {"code": "node_not_ready"}).json()
     assert [f["object_label"] for f in data] == ["gpu-00000"]
@@ -138,7 +123,7 @@ def test_list_queries_do_not_grow_with_the_cluster(api_for, carol):
     api.get("/api/v1/inventory/clusters/")  # the roles are read once per user
     counts: dict[str, list[int]] = {name: [] for name in LISTS}
     for size in (10, 200):
-        grow(f"c{size}", size)
+        grow(f"c{size}", size, gpus_per_node=1)
         for name in LISTS:
             with CaptureQueriesContext(connection) as ctx:
                 response = api.get(f"/api/v1/inventory/{name}/", {"page_size": 500})

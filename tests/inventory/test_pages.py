@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.choices import SourceKind, SyncStatus
+from inventory.choices import SyncStatus
 from inventory.models import InventorySource, Node, SyncRun
 from inventory.reconcile import reconcile
 
-from .builders import cluster_snapshot, make_cluster
+from .builders import grow, make_cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,6 @@ PAGES = [
     "inventory:syncrun-list",
     "inventory:findings",
 ]
-
-
-def grow(name: str, nodes: int, gpus_per_node: int = 2):
-    cluster = make_cluster(name)
-    InventorySource.objects.create(
-        cluster=cluster, name="api", kind=SourceKind.KUBERNETES, config={"in_cluster": True}
-    )
-    run = SyncRun(
-        cluster=cluster, source_kind="kubernetes", status=SyncStatus.SUCCEEDED,
-        started_at=timezone.now(),
-    )  # fmt: skip
-    reconcile(cluster=cluster, snapshot=cluster_snapshot(nodes, gpus_per_node), run=run)
-    return cluster
 
 
 @pytest.mark.parametrize("page", PAGES)
