@@ -110,7 +110,7 @@ def track_list(request):
     return render(
         request,
         "knowledge/track_list.html",
-        {"tracks": selectors.tracks_for_editor(), "may_edit": may_edit, "form": form},
+        {"tracks": selectors.tracks_with_step_counts(), "may_edit": may_edit, "form": form},
         status=400 if form is not None and form.errors else 200,
     )
 
