@@ -44,12 +44,7 @@ def matrix_cell(request, activity_id: int, role_id: int):
     activity = get_object_or_404(Activity, pk=activity_id)
     role = get_object_or_404(Role, pk=role_id)
     require(request.user, "matrix.edit", activity)
-    current = (
-        Assignment.objects.filter(activity=activity, role=role)
-        .values_list("letter", flat=True)
-        .first()
-        or ""
-    )
+    current = _current(activity, role)
     wanted = request.POST.get("letter", "next")
     if wanted == "next":
         wanted = CYCLE[(CYCLE.index(current) + 1) % len(CYCLE)]
