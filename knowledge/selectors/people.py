@@ -3,33 +3,12 @@ plus, when single sign-on records them, the Keycloak groups of the last sign-in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from importlib import import_module
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
-
-def keycloak_groups_function() -> Callable | None:
-    for module_name in ("portal.auth", "portal.auth.services"):
-        try:
-            module = import_module(module_name)
-        except ImportError:
-            continue
-        func = getattr(module, "keycloak_groups_of", None)
-        if callable(func):
-            return func
-    return None
-
-
-def _identity_relation() -> str | None:
-    User = get_user_model()
-    try:
-        field = User._meta.get_field("oidc_identity")
-    except FieldDoesNotExist:
-        return None
-    return "oidc_identity" if field.one_to_one else None
+from portal.auth.services import keycloak_groups_of
 
 
 def normalise_group(name: str) -> str:
@@ -51,14 +30,8 @@ def groups_of_users(user_ids: Iterable[int]) -> dict[int, set[str]]:
         "user_id", "group__name"
     ):
         result[user_id].add(normalise_group(name))
-    func = keycloak_groups_function()
-    if func is not None:
-        users = User.objects.filter(pk__in=ids)
-        relation = _identity_relation()
-        if relation:
-            users = users.select_related(relation)
-        for user in users:
-            result[user.pk].update(normalise_group(g) for g in func(user) or [])
+    for user in User.objects.filter(pk__in=ids).select_related("oidc_identity"):
+        result[user.pk].update(normalise_group(g) for g in keycloak_groups_of(user))
     return result
 
 
@@ -78,18 +51,13 @@ def members_of_groups(names: Iterable[str]) -> dict[str, list]:
         name = normalise_group(row.group.name)
         if name in result and all(u.pk != row.user_id for u in result[name]):
             result[name].append(row.user)
-    func = keycloak_groups_function()
-    if func is not None:
-        candidates = User.objects.filter(is_active=True)
-        relation = _identity_relation()
-        if relation:
-            candidates = candidates.select_related(relation).filter(
-                **{f"{relation}__isnull": False}
-            )
-        for user in candidates:
-            for group in {normalise_group(g) for g in func(user) or []} & wanted:
-                if all(u.pk != user.pk for u in result[group]):
-                    result[group].append(user)
+    signed_in = User.objects.filter(is_active=True, oidc_identity__isnull=False).select_related(
+        "oidc_identity"
+    )
+    for user in signed_in:
+        for group in {normalise_group(g) for g in keycloak_groups_of(user)} & wanted:
+            if all(u.pk != user.pk for u in result[group]):
+                result[group].append(user)
     for members in result.values():
         members.sort(key=lambda u: u.get_username())
     return result
