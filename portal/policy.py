@@ -48,6 +48,12 @@ def roles_of(user) -> frozenset[str]:
     return roles
 
 
+def forget_roles(user) -> None:
+    """Drop the roles cached on this user object, after their groups changed."""
+    if user is not None:
+        user.__dict__.pop("_portal_roles", None)
+
+
 def has_role(user, role: PortalRole | str) -> bool:
     return str(role) in roles_of(user)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from portal.audit import audit_record
 from portal.auth.roles import keycloak_groups, keycloak_roles, portal_roles
 from portal.models import OidcIdentity, OidcSession
+from portal.policy import forget_roles
 from portal.roles import ROLE_NAMES
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,7 @@ def portal_groups_sync(*, user, roles: set[str]) -> tuple[list[str], list[str]]:
             user.groups.remove(*Group.objects.filter(name__in=current - wanted))
         for name in sorted(wanted - current):
             user.groups.add(Group.objects.get_or_create(name=name)[0])
-        # policy.roles_of caches on the user object; it must see the new roles.
-        user.__dict__.pop("_portal_roles", None)
+        forget_roles(user)
     return sorted(current), sorted(wanted)
 
 

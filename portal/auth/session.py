@@ -7,7 +7,6 @@ session is still alive, which a successful refresh proves.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 
@@ -24,6 +23,7 @@ from portal.auth.services import (
     sign_out_record,
 )
 from portal.auth.tokens import TokenError, access_token_verify
+from portal.policy import forget_roles
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ def session_refresh(request) -> bool:
         return False
     session_tokens_store(request, tokens=tokens, claims=claims)
     # The roles may have changed: the request's user must not keep the old ones.
-    with contextlib.suppress(AttributeError):
-        del request.user._portal_roles
+    forget_roles(getattr(request, "user", None))
     return True
 
 
