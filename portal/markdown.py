@@ -6,6 +6,8 @@ Nothing else in the project turns Markdown into HTML; templates use the
 
 from __future__ import annotations
 
+import html
+
 import markdown as md
 import nh3
 from django.conf import settings
@@ -84,8 +86,18 @@ def render_markdown(text: str | None) -> SafeString:
     return mark_safe(sanitize_html(html))
 
 
+def markdown_plain_text(text: str | None) -> str:
+    """What a reader sees of a Markdown body, as plain text (for search and excerpts):
+    rendered with the portal's own extensions, tags dropped, entities decoded — the
+    templates escape it again."""
+    if not text:
+        return ""
+    renderer = md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    plain = nh3.clean(renderer.convert(text.replace("\x00", "")), tags=set())
+    return " ".join(html.unescape(plain).split())
+
+
 def markdown_excerpt(text: str | None, length: int = 240) -> str:
     """Plain text from Markdown, for lists and search results (escaped by templates)."""
-    plain = nh3.clean(md.markdown(text or ""), tags=set())
-    plain = " ".join(plain.split())
+    plain = markdown_plain_text(text)
     return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"

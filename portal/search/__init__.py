@@ -7,7 +7,6 @@ answers queries without importing any app.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,11 +26,9 @@ class SearchDocument:
 
 def plain_text(markdown_source: str | None) -> str:
     """What a reader sees of a Markdown body, without markup, for indexing."""
-    import markdown as md
-    import nh3
+    from portal.markdown import markdown_plain_text
 
-    rendered = nh3.clean(md.markdown(markdown_source or ""), tags=set())
-    return " ".join(html.unescape(rendered).split())
+    return markdown_plain_text(markdown_source)
 
 
 def search_refresh_on_commit(kind: str, ids: Iterable) -> None:

@@ -91,3 +91,11 @@ def test_it_refuses_bodies_over_the_limit():
 def test_russian_headings_get_readable_anchors():
     html = render_markdown("## Роли и ответственность")
     assert 'id="роли-и-ответственность"' in html
+
+
+def test_plain_text_is_what_a_reader_sees():
+    from portal.markdown import markdown_excerpt, markdown_plain_text
+
+    text = "# R&D\n\n| a | b |\n|---|---|\n| x | y |\n\n!!! note\n    Tom & Jerry"
+    assert markdown_plain_text(text) == "R&D a b x y Note Tom & Jerry"
+    assert markdown_excerpt("Tom & Jerry") == "Tom & Jerry"  # templates escape it once
