@@ -19,6 +19,21 @@ from django.contrib.auth.models import Group
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Debian's Chromium as root, headless, with nothing of its own reaching for the network.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def launch_chromium(playwright):
+    """The one way browser tests start Chromium (Playwright's sync API)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+
 
 PERSONAS = {
     "alice": ["portal-editor"],

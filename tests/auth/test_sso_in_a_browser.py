@@ -10,7 +10,7 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from portal.models import AuditEvent, OidcSession
-from tests.conftest import CHROMIUM
+from tests.conftest import launch_chromium
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are
 # ordinary blocking calls between its steps.
@@ -42,17 +42,7 @@ def browser_page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-gpu",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.set_default_timeout(15_000)

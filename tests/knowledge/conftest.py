@@ -10,15 +10,6 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "adr"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def publish(alice, bob):
@@ -108,12 +99,12 @@ def page_for(live_server):
     from django.test import Client
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.conftest import CHROMIUM
+    from tests.conftest import launch_chromium
 
     # The CI machine is small and shared: wait longer than Playwright's 5 s default.
     expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
 
         def make(user):
             client = Client()

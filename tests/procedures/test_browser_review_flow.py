@@ -9,19 +9,10 @@ import re
 import pytest
 
 from procedures.models import Acknowledgement, ProcedureVersion
-from tests.conftest import CHROMIUM
+from tests.conftest import launch_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must allow it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def sign_in(browser, base: str, username: str):
@@ -43,7 +34,7 @@ def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
 
     base = live_server.url
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(p)
         try:
             # alice writes a new procedure and submits it.
             context, page = sign_in(browser, base, "alice")
