@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install migrate seed test test-fast lint format messages compilemessages clean bench
+.PHONY: run install services migrate seed test test-fast lint format messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# PostgreSQL and Redis from Debian, installed when missing and started on 127.0.0.1.
+services:
+	bash scripts/services.sh
 
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true
