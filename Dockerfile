@@ -11,11 +11,13 @@ ENV PIP_NO_CACHE_DIR=1 \
     PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
 WORKDIR /app
-# pyproject.toml alone first, so a code change does not reinstall the dependencies.
-# It declares no packages: `pip install .` installs exactly the runtime dependencies.
-COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+# The lock file alone first, so a code change does not reinstall the dependencies:
+# the exact, hash-checked versions `make lock` resolved from pyproject.toml.
+COPY requirements/lock.txt requirements/lock.txt
+RUN pip install --upgrade pip && pip install --require-hashes -r requirements/lock.txt
 COPY . .
+# The apps themselves (with their templates, catalogues and migrations) as a package.
+RUN pip install --no-deps .
 # collectstatic imports the settings, which refuse to start without SECRET_KEY when
 # DEBUG is false; this dummy lives only in this one RUN step, never in the image.
 RUN SECRET_KEY=collectstatic-only-build-time-dummy-key \

@@ -8,15 +8,32 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install services migrate seed test test-fast lint format messages compilemessages clean bench
+.PHONY: run install lock services migrate seed test test-fast lint format messages compilemessages clean bench
 
-$(STAMP): pyproject.toml
+# LOCKED=1 (CI, the image) installs the exact versions of requirements/dev-lock.txt;
+# without it `make run` takes the newest versions within pyproject.toml's ranges.
+LOCKED ?=
+$(STAMP): pyproject.toml requirements/dev-lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
+ifeq ($(LOCKED),1)
+	$(PIP) install --quiet --require-hashes -r requirements/dev-lock.txt
+	$(PIP) install --quiet --no-deps -e .
+else
 	$(PIP) install --quiet -e '.[dev]'
+endif
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The one way to refresh the lock files, after a change to pyproject.toml's dependencies.
+lock: $(STAMP)
+	$(PIP) install --quiet uv
+	for extra in "" dev; do \
+	  out=requirements/$${extra:+$$extra-}lock.txt; \
+	  $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	    --generate-hashes $${extra:+--extra $$extra} --custom-compile-command "make lock" -o $$out; \
+	done
 
 # PostgreSQL and Redis from Debian, installed when missing and started on 127.0.0.1.
 services:
