@@ -13,10 +13,24 @@ from portal.models import AuditEvent
 from portal.request_context import current_request_id
 
 
-def _jsonable(value: Any) -> Any:
+class AuditJSONEncoder(DjangoJSONEncoder):
+    """Dates, times, decimals and UUIDs as DjangoJSONEncoder writes them (ISO 8601);
+    anything else it does not know by its text, so an audit row is never refused.
+    (Passing ``default=str`` beside ``cls`` would replace DjangoJSONEncoder's own
+    ``default`` and store dates as ``"2026-01-01 00:00:00+00:00"``.)"""
+
+    def default(self, o):
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
+def jsonable(value: Any) -> Any:
+    """A value as plain JSON data, the way audit rows and notifications store it."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+    return json.loads(json.dumps(value, cls=AuditJSONEncoder))
 
 
 # Called with every new event inside the writing transaction; a listener that wants
@@ -50,8 +64,8 @@ def audit_record(
         object_repr=(
             object_repr if object_repr is not None else str(obj) if obj is not None else ""
         )[:300],
-        before=_jsonable(before),
-        after=_jsonable(after),
+        before=jsonable(before),
+        after=jsonable(after),
         request_id=current_request_id() or "",
     )
     for listener in _LISTENERS:

@@ -16,12 +16,11 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
+from portal.audit import audit_record, jsonable
 from portal.models import AuditEvent
 from portal.notifications import Message, checks, rules_for
 from portal.notifications.models import (
@@ -77,7 +76,7 @@ def notifications_deliver(
                     kind=message.kind,
                     text_key=message.text_key,
                     fallback_text=(message.fallback_text or "")[:300],
-                    params=json.loads(json.dumps(message.params, cls=DjangoJSONEncoder)),
+                    params=jsonable(message.params),
                     url=message.url[:500],
                     audit_event=event,
                     dedup_key=message.dedup_key[:200],
@@ -163,7 +162,7 @@ def _payload(message: Message, event: AuditEvent | None) -> dict:
             "object_id": event.object_id,
             "at": event.created_at,
         }
-    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return jsonable(payload)
 
 
 def notifications_for_event(*, event_id: int) -> list[Notification]:
