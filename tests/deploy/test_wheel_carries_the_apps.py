@@ -10,11 +10,12 @@ from pathlib import Path
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2]
+RUN_TIME_FILES = {".py", ".html", ".mo", ".md", ".css", ".js", ".json", ".xml", ".svg"}
 
 
 def test_the_wheel_holds_each_app_with_its_templates_migrations_and_catalogues(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
         check=True,
         timeout=300,
     )
@@ -28,5 +29,5 @@ def test_the_wheel_holds_each_app_with_its_templates_migrations_and_catalogues(t
             relative = path.relative_to(ROOT).as_posix()
             if path.is_dir() or "__pycache__" in relative:
                 continue
-            if path.suffix in (".py", ".html", ".mo", ".md", ".css", ".js", ".json", ".xml", ".svg"):
+            if path.suffix in RUN_TIME_FILES:
                 assert relative in names, f"{relative} is not in the wheel"
