@@ -61,12 +61,16 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Each app keeps its own catalogue in <app>/locale; shared templates live in locale/.
+# The .po files are the source of the Russian UI: `make messages` adds the new strings
+# of the code to them (each app keeps its own catalogue in <app>/locale; the portal and
+# the shared templates use locale/), a person translates them there, `make
+# compilemessages` builds the .mo files that are committed beside them.
+LOCALE_APPS := $(patsubst %/locale/,%,$(wildcard */locale/))
 messages: $(STAMP)
-	for app in procedures knowledge inventory; do \
-	  (cd $$app && ../$(PY) ../manage.py makemessages -l ru --no-obsolete) ; done
+	for app in $(LOCALE_APPS); do \
+	  (cd $$app && $(abspath $(PY)) ../manage.py makemessages -l ru --no-obsolete) || exit 1; done
 	$(PY) manage.py makemessages -l ru --no-obsolete --ignore='.venv/*' \
-	  --ignore='procedures/*' --ignore='knowledge/*' --ignore='inventory/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
+	  $(foreach app,$(LOCALE_APPS),--ignore='$(app)/*') --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
 
 compilemessages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore='.venv/*'
