@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from django.apps import apps
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from inventory.models import Component
 from knowledge.models import (
     Activity,
     Adr,
+    AdrComponent,
     AdrCounter,
     AdrLink,
     AdrRevision,
     AdrStatusChange,
-    AdrSubject,
     Assignment,
     Enrolment,
     Role,
@@ -30,9 +28,7 @@ from knowledge.models import (
     TrackStep,
 )
 from knowledge.selectors.adr import export_files
-from knowledge.selectors.adr_components import COMPONENT_TYPE
 from portal.backup import Table, table_export, table_restore
-from portal.backup.tables import table_load, table_rows
 from portal.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -54,11 +50,6 @@ TABLES = (
     Table(AdrLink, "knowledge/adr-links.json", users=("created_by",)),
     Table(AdrRevision, "knowledge/adr-revisions.json", users=("author",)),
     Table(AdrStatusChange, "knowledge/adr-status-changes.json", users=("actor",)),
-    Table(
-        AdrSubject,
-        "knowledge/adr-subjects.json",
-        natural={"content_type": "app_label.model"},
-    ),
     Table(Role, "knowledge/raci-roles.json"),
     Table(
         Activity,
@@ -104,84 +95,23 @@ def raci_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _subjects_export(writer, table: Table) -> None:
-    rows = table_rows(table, writer.keys, queryset=AdrSubject.objects.exclude(**COMPONENT_TYPE))
-    writer.write_json(table.path, rows)
-    writer.count(table.label, len(rows))
-    links = list(
-        AdrSubject.objects.filter(**COMPONENT_TYPE)
-        .select_related("adr")
-        .order_by("adr__number", "object_id")
-        .values_list("adr__number", "object_id")
+def _component_links_export(writer) -> None:
+    links = AdrComponent.objects.select_related("adr", "component__cluster").order_by(
+        "adr__number", "component__cluster__name", "component__pk"
     )
-    components = Component.objects.select_related("cluster").in_bulk(
-        [int(oid) for _n, oid in links if oid.isdigit()]
-    )
-    writer.write_json(
-        COMPONENT_LINKS,
-        [
-            {
-                "adr": number,
-                "cluster": c.cluster.name,
-                "namespace": c.namespace,
-                "kind": c.kind,
-                "workload_name": c.workload_name,
-                "name": c.name,
-                "version": c.version,
-            }
-            for number, oid in links
-            if (c := components.get(int(oid) if oid.isdigit() else None)) is not None
-        ],
-    )
-
-
-def _existing_subjects(rows) -> tuple[list, int]:
-    """The rows whose object exists in this database, and how many were skipped: a
-    subject whose object did not come back is dropped, not restored dangling."""
-    if not isinstance(rows, list):
-        return rows, 0  # table_load reports the malformed file
-    wanted: dict[str, set[str]] = {}
-    for row in rows:
-        if isinstance(row, dict) and isinstance(row.get("content_type"), str):
-            wanted.setdefault(row["content_type"], set()).add(str(row.get("object_id")))
-    present: dict[str, set[str]] = {}
-    for label, ids in wanted.items():
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            continue  # an unknown type: table_load names it
-        pk = model._meta.pk
-        keys = []
-        for oid in ids:
-            try:
-                keys.append(pk.to_python(oid))
-            except ValidationError:  # an id this type cannot have: nothing to find
-                continue
-        present[label] = {
-            str(k) for k in model._default_manager.filter(pk__in=keys).values_list("pk", flat=True)
+    rows = [
+        {
+            "adr": link.adr.number,
+            "cluster": link.component.cluster.name,
+            "namespace": link.component.namespace,
+            "kind": link.component.kind,
+            "workload_name": link.component.workload_name,
+            "name": link.component.name,
+            "version": link.component.version,
         }
-    kept, skipped = [], 0
-    for row in rows:
-        label = row.get("content_type") if isinstance(row, dict) else None
-        if label in present and str(row.get("object_id")) not in present[label]:
-            logger.warning(
-                "Backup: decision subject %s:%s no longer exists; link skipped.",
-                label,
-                row.get("object_id"),
-            )
-            skipped += 1
-            continue
-        kept.append(row)
-    return kept, skipped
-
-
-def _subjects_restore(reader, table: Table) -> None:
-    rows, skipped = _existing_subjects(reader.read_json(table.path))
-    table_load(table, rows, reader.keys)
-    # Skipped rows were read and deliberately dropped: the manifest's count holds.
-    reader.keys.note(table.label, skipped)
-    if reader.has(COMPONENT_LINKS):
-        _component_links_restore(reader.read_json(COMPONENT_LINKS))
+        for link in links
+    ]
+    writer.write_json(COMPONENT_LINKS, rows)
 
 
 def _component_links_restore(links) -> None:
@@ -204,7 +134,6 @@ def _component_links_restore(links) -> None:
         (c.cluster.name, c.namespace, c.kind, c.workload_name): c.pk
         for c in Component.objects.select_related("cluster").filter(match)
     }
-    content_type_id = None
     subjects = []
     for link in links:
         key = (
@@ -222,22 +151,14 @@ def _component_links_restore(links) -> None:
                 "/".join(str(k) for k in key),
             )
             continue
-        if content_type_id is None:
-            from django.contrib.contenttypes.models import ContentType
-
-            content_type_id = ContentType.objects.get_for_model(Component).pk
-        subjects.append(
-            AdrSubject(adr_id=adr_pk, content_type_id=content_type_id, object_id=str(found[key]))
-        )
-    AdrSubject.objects.bulk_create(subjects, ignore_conflicts=True)
+        subjects.append(AdrComponent(adr_id=adr_pk, component_id=found[key]))
+    AdrComponent.objects.bulk_create(subjects, ignore_conflicts=True)
 
 
 def knowledge_export(writer) -> None:
     for table in TABLES:
-        if table.model is AdrSubject:
-            _subjects_export(writer, table)
-        else:
-            table_export(writer, table)
+        table_export(writer, table)
+    _component_links_export(writer)
     for name, text in sorted(export_files(Adr.objects.all(), "madr").items()):
         writer.write_text(f"knowledge/adr/{name}", text)
     writer.write_text("knowledge/raci.md", raci_markdown())
@@ -245,10 +166,9 @@ def knowledge_export(writer) -> None:
 
 def knowledge_restore(reader) -> None:
     for table in TABLES:
-        if table.model is AdrSubject:
-            _subjects_restore(reader, table)
-        else:
-            table_restore(reader, table)
+        table_restore(reader, table)
+    if reader.has(COMPONENT_LINKS):
+        _component_links_restore(reader.read_json(COMPONENT_LINKS))
 
 
 registry.add_backup_part(

@@ -1,10 +1,10 @@
 from knowledge.models.adr import (
     Adr,
+    AdrComponent,
     AdrCounter,
     AdrLink,
     AdrRevision,
     AdrStatusChange,
-    AdrSubject,
     Tag,
 )
 from knowledge.models.onboarding import Enrolment, StepCompletion, Track, TrackStep
@@ -13,11 +13,11 @@ from knowledge.models.raci import Activity, Assignment, Role
 __all__ = [
     "Activity",
     "Adr",
+    "AdrComponent",
     "AdrCounter",
     "AdrLink",
     "AdrRevision",
     "AdrStatusChange",
-    "AdrSubject",
     "Assignment",
     "Enrolment",
     "Role",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -201,14 +199,14 @@ class AdrStatusChange(models.Model):
 
 
 class AdrSubject(models.Model):
-    """What a decision is about, beyond procedures: the hook through which records
-    point at inventory software components (or anything else) without this app
-    importing the inventory."""
+    """The generic subjects table of the first release, read and written by nothing
+    any more (``AdrComponent`` replaced it). It stays for the version still serving
+    during an upgrade and is dropped, after a last copy into ``AdrComponent``, a
+    release later, as README's "Upgrades" asks of every removal."""
 
     adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="subjects")
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
-    subject = GenericForeignKey("content_type", "object_id")
 
     class Meta:
         constraints = [
@@ -219,4 +217,23 @@ class AdrSubject(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="adr_subject_idx")]
 
     def __str__(self) -> str:
-        return f"{self.adr.code} → {self.content_type.model}:{self.object_id}"
+        return f"{self.adr_id} → {self.content_type_id}:{self.object_id}"
+
+
+class AdrComponent(models.Model):
+    """A software component of the inventory that a decision is about. A plain foreign
+    key: the component is the one kind of subject, so the database keeps the link whole
+    and pages join instead of casting ids."""
+
+    adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="component_links")
+    component = models.ForeignKey(
+        "inventory.Component", on_delete=models.CASCADE, related_name="adr_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["adr", "component"], name="adr_component_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adr.code} → component {self.component_id}"

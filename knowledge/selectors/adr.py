@@ -165,7 +165,7 @@ def link_graph() -> dict:
 
 def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:
     """File name → Markdown text for each record, MADR 4 or Nygard."""
-    rows = list(adrs.for_page().prefetch_related("subjects"))
+    rows = list(adrs.for_page())
     render = render_nygard if fmt == "nygard" else render_madr
     files = {}
     for adr in rows:

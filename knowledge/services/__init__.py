@@ -11,8 +11,8 @@ from knowledge.services.adr import (
     adr_supersede,
     adr_update,
 )
+from knowledge.services.adr_components import adr_component_link, adr_component_unlink
 from knowledge.services.adr_import import AdrImportReport, adr_import, adr_import_directory
-from knowledge.services.adr_subjects import adr_component_link, adr_component_unlink
 from knowledge.services.onboarding import (
     enrolment_create,
     step_acknowledge,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory.models import Cluster, Component
-from knowledge.models import AdrSubject
+from knowledge.models import AdrComponent
 from knowledge.selectors.adr_components import adrs_of_component, components_of
 from knowledge.services import adr_component_link, adr_component_unlink
 from portal.models import AuditEvent
@@ -53,7 +53,7 @@ def test_an_editor_links_and_unlinks_a_component_once(alice, make_adr):
     assert created
     _subject, created = adr_component_link(actor=alice, adr=adr, component=mlflow)
     assert not created
-    assert AdrSubject.objects.filter(adr=adr).count() == 1
+    assert AdrComponent.objects.filter(adr=adr).count() == 1
     assert [c.name for c in components_of(adr)] == ["MLflow"]
     assert list(adrs_of_component(mlflow)) == [adr]
     event = AuditEvent.objects.get(verb="adr.component_link")
@@ -61,7 +61,7 @@ def test_an_editor_links_and_unlinks_a_component_once(alice, make_adr):
 
     assert adr_component_unlink(actor=alice, adr=adr, component=mlflow) is True
     assert adr_component_unlink(actor=alice, adr=adr, component=mlflow) is False
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
     assert _verbs(adr) == ["adr.component_link", "adr.component_unlink"]
 
 
@@ -73,7 +73,7 @@ def test_a_viewer_may_not_link_and_nothing_changes(carol, alice, make_adr):
     adr_component_link(actor=alice, adr=adr, component=mlflow)
     with pytest.raises(PermissionDenied):
         adr_component_unlink(actor=carol, adr=adr, component=mlflow)
-    assert AdrSubject.objects.count() == 1
+    assert AdrComponent.objects.count() == 1
     assert _verbs(adr) == ["adr.component_link"]
 
 
@@ -104,7 +104,7 @@ def test_the_api_links_and_unlinks(api_for, alice, make_adr):
     response = api.delete(f"{url}{mlflow.pk}/")
     assert response.status_code == 200
     assert response.data["components"] == []
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
 
 
 @pytest.mark.parametrize("body", [{"component": 999999}, {"component": "x"}, {}])
@@ -113,7 +113,7 @@ def test_the_api_refuses_an_unknown_component(api_for, alice, make_adr, body):
     response = api_for(alice).post(f"/api/v1/adrs/{adr.number}/components/", body, format="json")
     assert response.status_code == (404 if body.get("component") == 999999 else 400)
     assert api_for(alice).delete(f"/api/v1/adrs/{adr.number}/components/999999/").status_code == 404
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
 
 
 def test_the_api_refuses_a_viewer(api_for, carol, make_adr):
@@ -123,7 +123,7 @@ def test_the_api_refuses_a_viewer(api_for, carol, make_adr):
     url = f"/api/v1/adrs/{adr.number}/components/"
     assert api.post(url, {"component": mlflow.pk}, format="json").status_code == 403
     assert api.delete(f"{url}{mlflow.pk}/").status_code == 403
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
 
 
 def test_the_page_lists_components_and_offers_the_form_to_editors(
@@ -159,10 +159,10 @@ def test_the_page_form_links_and_unlinks(client_for, alice, carol, make_adr):
     assert response.status_code == 302
     assert [c.pk for c in components_of(adr)] == [mlflow.pk]
     response = client_for(alice).post(url, {"component": "nonsense"})
-    assert response.status_code == 302 and AdrSubject.objects.count() == 1
+    assert response.status_code == 302 and AdrComponent.objects.count() == 1
     assert client_for(carol).post(f"{url}{mlflow.pk}/remove/").status_code == 403
     client_for(alice).post(f"{url}{mlflow.pk}/remove/")
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
 
 
 def test_the_page_costs_the_same_queries_with_more_components(client_for, alice, make_adr):
@@ -209,10 +209,10 @@ def test_a_backup_names_components_and_a_restore_skips_the_missing(
         }
     ]
     # Ids are not kept: a component's id means nothing once the inventory is re-read.
-    assert json.loads((tmp_path / "a" / "knowledge" / "adr-subjects.json").read_text()) == []
+    assert "component_id" not in (tmp_path / "a" / "knowledge" / "adr-components.json").read_text()
     _wipe()
     with caplog.at_level(logging.WARNING, logger="knowledge.backup"):
         portal_import(directory=tmp_path / "a")
     assert "MLflow" in caplog.text
-    assert not AdrSubject.objects.exists()
+    assert not AdrComponent.objects.exists()
     assert components_of(adr.__class__.objects.get(number=adr.number)) == []

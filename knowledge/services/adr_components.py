@@ -1,15 +1,14 @@
-"""Links from decision records to the inventory's software components. Stored as
-``AdrSubject`` rows so the inventory never has to know about decisions."""
+"""Links from decision records to the inventory's software components
+(``AdrComponent`` rows: knowledge points at the inventory, never the other way)."""
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from inventory.models import Component
-from knowledge.models import Adr, AdrSubject
+from knowledge.models import Adr, AdrComponent
 from portal.audit import audit_record
 from portal.policy import require
 
@@ -25,15 +24,12 @@ def _subject(component: Component) -> dict:
 
 
 @transaction.atomic
-def adr_component_link(*, actor, adr: Adr, component: Component) -> tuple[AdrSubject, bool]:
+def adr_component_link(*, actor, adr: Adr, component: Component) -> tuple[AdrComponent, bool]:
     """Link ``component`` to ``adr``; returns the row and whether it is new. Linking
     twice is not an error: the second call finds the row and writes no audit event,
     so a retried request is harmless."""
     require(actor, "adr.edit", adr)
-    content_type = ContentType.objects.get_for_model(Component)
-    existing = AdrSubject.objects.filter(
-        adr=adr, content_type=content_type, object_id=str(component.pk)
-    ).first()
+    existing = AdrComponent.objects.filter(adr=adr, component=component).first()
     if existing is not None:
         return existing, False
     if component.is_gone:
@@ -41,9 +37,7 @@ def adr_component_link(*, actor, adr: Adr, component: Component) -> tuple[AdrSub
         raise ValidationError(
             {"component": _("%(name)s is gone from the inventory.") % {"name": component.name}}
         )
-    subject, created = AdrSubject.objects.get_or_create(
-        adr=adr, content_type=content_type, object_id=str(component.pk)
-    )
+    subject, created = AdrComponent.objects.get_or_create(adr=adr, component=component)
     if created:
         audit_record(actor=actor, verb="adr.component_link", obj=adr, after=_subject(component))
     return subject, created
@@ -53,10 +47,7 @@ def adr_component_link(*, actor, adr: Adr, component: Component) -> tuple[AdrSub
 def adr_component_unlink(*, actor, adr: Adr, component: Component) -> bool:
     """Remove the link; returns whether there was one (unlinking twice is harmless)."""
     require(actor, "adr.edit", adr)
-    content_type = ContentType.objects.get_for_model(Component)
-    deleted, _rows = AdrSubject.objects.filter(
-        adr=adr, content_type=content_type, object_id=str(component.pk)
-    ).delete()
+    deleted, _rows = AdrComponent.objects.filter(adr=adr, component=component).delete()
     if deleted:
         audit_record(actor=actor, verb="adr.component_unlink", obj=adr, before=_subject(component))
     return bool(deleted)
