@@ -8,8 +8,6 @@ import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from urllib.parse import urlparse
 
@@ -21,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record, jsonable
+from portal.http import HttpError, http_request
 from portal.models import AuditEvent
 from portal.notifications import Message, checks, rules_for
 from portal.notifications.models import (
@@ -38,6 +37,7 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Portal-Signature"
 TIMESTAMP_HEADER = "X-Portal-Timestamp"
 WEBHOOK_TIMEOUT = 5
+WEBHOOK_ANSWER_MAX_BYTES = 64 * 1024
 
 
 class DeliveryError(Exception):
@@ -269,27 +269,29 @@ def webhook_deliver(*, delivery_id: int) -> bool:
     hook = delivery.webhook
     body = json.dumps(delivery.payload, sort_keys=True, ensure_ascii=False).encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked when the hook is saved
-        hook.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "mlops-portal-webhook",
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: webhook_signature(hook.secret, timestamp, body),
-            "X-Portal-Event": delivery.kind,
-            "X-Portal-Delivery": str(delivery.pk),
-        },
-    )
     code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
+        answer = http_request(
+            "POST",
+            hook.url,
+            data=body,
+            timeout=WEBHOOK_TIMEOUT,
+            # The receiver's answer is only its status: read no more than a short reply.
+            max_bytes=WEBHOOK_ANSWER_MAX_BYTES,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "mlops-portal-webhook",
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: webhook_signature(hook.secret, timestamp, body),
+                "X-Portal-Event": delivery.kind,
+                "X-Portal-Delivery": str(delivery.pk),
+            },
+        )
+        code = answer.status
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except HttpError as exc:
+        code, error = exc.status, str(exc)
     delivered = code is not None and 200 <= code < 300
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         attempts=delivery.attempts + 1,
