@@ -53,6 +53,16 @@ class BackupPart:
     must_be_empty: tuple[str, ...] = ()
 
 
+class DuplicateRegistration(Exception):
+    """Two registrations under one name: one of them would silently win, so neither
+    does. A name is registered once, from its app's ``AppConfig.ready()``."""
+
+
+def _once(taken, name: str, what: str) -> None:
+    if name in taken:
+        raise DuplicateRegistration(f"{what} {name!r} is registered twice")
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -72,37 +82,35 @@ class Registry:
         *,
         must_be_empty: tuple[str, ...] = (),
     ) -> None:
-        if any(p.name == name for p in self.backup_parts):
-            return
+        _once({p.name for p in self.backup_parts}, name, "backup part")
         self.backup_parts.append(
             BackupPart(order, name, export_func, import_func, tuple(must_be_empty))
         )
         self.backup_parts.sort(key=lambda p: (p.order, p.name))
 
     def add_seeder(self, order: int, name: str, func: Callable) -> None:
-        if any(s[1] == name for s in self.seeders):
-            return
+        _once({s[1] for s in self.seeders}, name, "seeder")
         self.seeders.append((order, name, func))
         self.seeders.sort(key=lambda s: (s[0], s[1]))
 
     def add_home_panel(self, panel: HomePanel) -> None:
-        if any(p.key == panel.key for p in self.home_panels):
-            return
+        _once({p.key for p in self.home_panels}, panel.key, "home panel")
         self.home_panels.append(panel)
         self.home_panels.sort(key=lambda p: (p.order, p.key))
 
     def add_search_provider(self, provider: SearchProvider) -> None:
+        _once(self.search_providers, provider.kind, "search kind")
         self.search_providers[provider.kind] = provider
 
     def add_notification_kind(self, key: str, label: str) -> None:
+        _once(self.notification_kinds, key, "notification kind")
         self.notification_kinds[key] = label
 
     def search_kinds(self) -> list[SearchProvider]:
         return sorted(self.search_providers.values(), key=lambda p: (p.order, p.kind))
 
     def add_nav_item(self, order: int, url_name: str, label: str, match_prefix: str) -> None:
-        if any(item[1] == url_name for item in self.nav_items):
-            return
+        _once({item[1] for item in self.nav_items}, url_name, "navigation item")
         self.nav_items.append((order, url_name, label, match_prefix))
         self.nav_items.sort()
 

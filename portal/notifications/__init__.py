@@ -54,6 +54,8 @@ def notification_check(name: str, every: str = "daily") -> Callable[[Check], Che
         raise ValueError(f"every must be one of {FREQUENCIES}")
 
     def register(func: Check) -> Check:
+        if name in _CHECKS and _CHECKS[name][0] is not func:
+            raise RuntimeError(f"notification check {name!r} registered twice")
         _CHECKS[name] = (func, every)
         return func
 
