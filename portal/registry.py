@@ -53,6 +53,20 @@ class BackupPart:
     must_be_empty: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ObjectSection:
+    """A block an app adds to another app's object page (the datasets used on a node
+    on the inventory's node page), so the page's app imports nothing of it.
+    ``target`` names the page ("inventory.node"); ``build(request, obj)`` returns the
+    template context, or None to show nothing, in a constant number of queries."""
+
+    key: str
+    target: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -62,6 +76,19 @@ class Registry:
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
+    object_sections: list[ObjectSection] = field(default_factory=list)
+
+    def add_object_section(self, section: ObjectSection) -> None:
+        for known in self.object_sections:
+            if known.key == section.key:
+                if known != section:
+                    raise ValueError(f"object section {section.key!r} registered twice")
+                return
+        self.object_sections.append(section)
+        self.object_sections.sort(key=lambda s: (s.target, s.order, s.key))
+
+    def sections_for(self, target: str) -> list[ObjectSection]:
+        return [s for s in self.object_sections if s.target == target]
 
     def add_backup_part(
         self,
