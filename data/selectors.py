@@ -224,8 +224,10 @@ def site_list():
 
 
 def link_list():
-    return NetworkLink.objects.select_related("site_a", "site_b").annotate(
-        n_measurements=Count("measurements")
+    return (
+        NetworkLink.objects.select_related("site_a", "site_b")
+        .annotate(n_measurements=Count("measurements"))
+        .order_by("site_a__name", "site_b__name", "pk")
     )
 
 
