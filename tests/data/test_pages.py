@@ -173,3 +173,11 @@ def test_dvc_upload_page_reports_per_file(net, alice, client_for):
     assert b"x.dvc" in response.content
     net.speech.refresh_from_db()
     assert net.speech.size_bytes == 5
+
+
+def test_pages_speak_russian(net, carol, client_for):
+    client = client_for(carol)
+    body = client.get(
+        reverse("data:dataset-detail", args=[net.speech.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "Доставка до кластеров" in body and "5.0 ч" in body
