@@ -114,6 +114,15 @@ PROVIDERS = (
 def _refresher(kind):
     def refresh(sender, instance, **kwargs):
         search_refresh_on_commit(kind, [instance.pk])
+        # Datasets are found by their store's and site's names too.
+        if kind == KIND_STORE and kwargs.get("signal") is post_save:
+            ids = Dataset.objects.filter(store_id=instance.pk).values_list("pk", flat=True)
+            search_refresh_on_commit(KIND_DATASET, ids)
+        elif kind == KIND_SITE and kwargs.get("signal") is post_save:
+            ids = Dataset.objects.filter(store__site_id=instance.pk).values_list("pk", flat=True)
+            search_refresh_on_commit(KIND_DATASET, ids)
+            stores = DataStore.objects.filter(site_id=instance.pk).values_list("pk", flat=True)
+            search_refresh_on_commit(KIND_STORE, stores)
 
     return refresh
 

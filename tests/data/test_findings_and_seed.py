@@ -120,3 +120,14 @@ def test_backup_round_trip(net, tmp_path):
     AuditEvent.objects.all().delete()
     portal_import(directory=tmp_path / "b")
     assert _state() == before
+
+
+def test_renaming_a_store_refreshes_its_datasets_in_search(
+    net, alice, django_capture_on_commit_callbacks
+):
+    from portal.search.models import SearchEntry
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.store_update(actor=alice, store=net.nfs, name="nas-renamed")
+    entry = SearchEntry.objects.get(kind="dataset", object_id=str(net.speech.pk))
+    assert "nas-renamed" in entry.body

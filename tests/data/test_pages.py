@@ -143,16 +143,59 @@ def test_iperf3_upload_on_the_link_page_draws_the_history(net, alice, client_for
     assert "<polyline" in body and "17.536 Gbit/s" in body
 
 
+def _gpu_node(cluster, name, memory_gib=512):
+    from django.utils import timezone
+
+    from inventory.models import Gpu, Node
+
+    now = timezone.now()
+    node = Node.objects.create(
+        cluster=cluster,
+        name=name,
+        first_seen_at=now,
+        changed_at=now,
+        ready=True,
+        cpu_cores=64,
+        memory_bytes=memory_gib * 2**30,
+        gpu_capacity=4,
+        gpu_allocatable=4,
+    )
+    for i in range(4):
+        Gpu.objects.create(
+            cluster=cluster,
+            node=node,
+            node_name=name,
+            uuid=f"GPU-{name}-{i}",
+            index=i,
+            product="NVIDIA A100-SXM4-80GB",
+            memory_total_mib=81920,
+            first_seen_at=now,
+            changed_at=now,
+        )
+    return node
+
+
 def test_advisor_with_a_dataset_sorts_by_ready_to_train(net, carol, client_for):
+    from inventory.services import cluster_create
+
+    near = cluster_create(actor=None, name="near")
+    services.cluster_place(actor=None, cluster=near, site=net.house)
+    _gpu_node(net.cluster, "far-1")
+    _gpu_node(near, "near-1")
+    _gpu_node(near, "small-ram", memory_gib=16)  # 40 GB do not fit in 16 GiB
     client = client_for(carol)
     assert (
         client.get(reverse("data:advisor"), {"dataset": "nope", "model_gb": "x"}).status_code == 400
     )
     response = client.get(
         reverse("data:advisor"),
-        {"dataset": net.speech.pk, "model_gb": 14, "batch_gb": 8, "gpu_count": 1},
+        {"dataset": net.tabular.pk, "model_gb": 14, "batch_gb": 8, "gpu_count": 1},
     )
     assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [r.fit.node.name for r in rows] == ["near-1", "far-1"]
+    assert rows[0].delivery.route.local and rows[0].ready_s < rows[1].ready_s
+    assert rows[1].ready_s == pytest.approx(40e9 * 8 / 0.9e9 + 400 * 0.002)
 
 
 def test_map_draws_sites_and_links(net, carol, client_for):
