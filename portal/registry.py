@@ -63,6 +63,20 @@ def _once(taken, name: str, what: str) -> None:
         raise DuplicateRegistration(f"{what} {name!r} is registered twice")
 
 
+@dataclass(frozen=True)
+class ObjectSection:
+    """A block an app adds to another app's object page (the datasets used on a node
+    on the inventory's node page), so the page's app imports nothing of it.
+    ``target`` names the page ("inventory.node"); ``build(request, obj)`` returns the
+    template context, or None to show nothing, in a constant number of queries."""
+
+    key: str
+    target: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -72,6 +86,15 @@ class Registry:
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
+    object_sections: list[ObjectSection] = field(default_factory=list)
+
+    def add_object_section(self, section: ObjectSection) -> None:
+        _once({s.key for s in self.object_sections}, section.key, "object section")
+        self.object_sections.append(section)
+        self.object_sections.sort(key=lambda s: (s.target, s.order, s.key))
+
+    def sections_for(self, target: str) -> list[ObjectSection]:
+        return [s for s in self.object_sections if s.target == target]
 
     def add_backup_part(
         self,

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "procedures",
     "inventory",
     "knowledge",
+    "data",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,14 @@ INVENTORY_GPU_IDLE_PCT = envint("INVENTORY_GPU_IDLE_PCT", 5)  # utilisation at o
 INVENTORY_GPU_IDLE_HOURS = envint("INVENTORY_GPU_IDLE_HOURS", 24)  # idle this long: a finding
 # Sync runs that changed nothing are deleted after this many days (agents write many).
 INVENTORY_SYNC_RUN_RETENTION_DAYS = envint("INVENTORY_SYNC_RUN_RETENTION_DAYS", 30)
+
+# --- Data and networks ------------------------------------------------------------
+# A bulk copy gets this share of a link's bandwidth (protocol overhead, other traffic).
+DATA_LINK_EFFICIENCY_PCT = envint("DATA_LINK_EFFICIENCY_PCT", 90)
+DATA_PER_FILE_MS = envint("DATA_PER_FILE_MS", 2)  # opening, listing, small-file round trips
+DATA_LOCAL_GBPS = envint("DATA_LOCAL_GBPS", 10)  # within a site (store and GPUs side by side)
+DATA_DELIVERY_MAX_HOURS = envint("DATA_DELIVERY_MAX_HOURS", 4)  # longer: a finding
+DATA_LINK_MEASURED_MIN_PCT = envint("DATA_LINK_MEASURED_MIN_PCT", 50)  # of declared: a finding
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {

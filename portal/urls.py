@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("procedures.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("data.api.urls")),
     path("search/", search_views.SearchAPIView.as_view(), name="api-search"),
 ]
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("inventory/", include("inventory.urls")),
+    path("data/", include("data.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,47 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DataConfig(AppConfig):
+    name = "data"
+    verbose_name = _("Data and networks")
+
+    def ready(self) -> None:
+        from data import (
+            backup,  # noqa: F401  (its part of export_portal / import_portal)
+            rules,  # noqa: F401  (the policy rules)
+            search,  # noqa: F401  (search index providers)
+        )
+        from data.demo import demo_data_seed
+        from data.panels import data_panel, networks_panel, node_section
+        from portal.elements import ElementCode
+        from portal.registry import HomePanel, ObjectSection, registry
+
+        registry.add_nav_item(45, "data:dataset-list", _("Data"), "/data/")
+        registry.add_home_panel(
+            HomePanel(
+                key="data-datasets",
+                element=ElementCode.DATA,
+                template="data/_home_data.html",
+                build=data_panel,
+                order=10,
+            )
+        )
+        registry.add_home_panel(
+            HomePanel(
+                key="data-networks",
+                element=ElementCode.NETWORKS,
+                template="data/_home_networks.html",
+                build=networks_panel,
+                order=10,
+            )
+        )
+        registry.add_object_section(
+            ObjectSection(
+                key="data-node-datasets",
+                target="inventory.node",
+                template="data/_node_datasets.html",
+                build=node_section,
+            )
+        )
+        registry.add_seeder(50, "data demo", demo_data_seed)
