@@ -1,6 +1,12 @@
-"""ADR Markdown files: read MADR (2, 3, 4) and Nygard / adr-tools records, write MADR 4
-or Nygard. Pure functions over text; the importer in services turns the result into
-rows. Writing then reading gives back the same record (round-trip stable)."""
+"""ADR Markdown files: read MADR (2, 3, 4), log4brains and Nygard / adr-tools records,
+in English, Russian or French; write MADR 4 or Nygard (``knowledge.adr_render``).
+Pure functions over text; the importer in services turns the result into rows.
+Writing then reading gives back the same record (round-trip stable).
+
+Only what makes a file unusable is an error (no title, broken front matter, a code
+block never closed). Everything else a real folder holds (a status outside the five,
+a date that is only a year, a metadata key of another tool) is read as well as it
+can be and reported as a warning with its line."""
 
 from __future__ import annotations
 
@@ -11,74 +17,43 @@ from dataclasses import dataclass, field
 import yaml
 from django.utils.translation import gettext as _
 
+from knowledge.adr_render import (  # noqa: F401  (the writing half, re-exported)
+    MADR_HEADINGS,
+    NYGARD_HEADINGS,
+    SECTION_ORDER,
+    ExportAdr,
+    ExportLink,
+    escape_link_text,
+    render_madr,
+    render_nygard,
+)
+from knowledge.adr_vocabulary import (
+    FRONT_MATTER_LINKS,
+    KEPT_SUBHEADINGS,
+    LINK_PHRASES,
+    META_KEYS,
+    PEOPLE_FIELDS,
+    SECTION_NAMES,
+    STATUS_TRANSLATIONS,
+    nearest_status,
+)
 from knowledge.choices import AdrStatus, LinkKind
+from portal.frontmatter import FrontMatterError, parse_front_matter
 
 FILE_NUMBER = re.compile(r"^(\d{1,6})[-_ ]")
-NUMBERED_TITLE = re.compile(r"^#\s+(\d+)\.\s+(.+?)\s*$")
+# log4brains names its files by creation day: 20200924-use-markdown-….md
+FILE_DAY = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})-")
+NUMBERED_TITLE = re.compile(r"^#\s+(?:ADR[- ]?)?(\d+)(?:\s*[.:]|\s*-|\s+-)\s*(.+?)\s*$", re.I)
 TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 HEADING = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+COMMENT = re.compile(r"<!--.*?-->")
 COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
-META_LINE = re.compile(r"^[*-]?\s*([A-Za-z][A-Za-z -]{1,30}):\s*(.*?)\s*$")
-MD_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<href>[^)\s]*)\)")
-
-# Section heading (lower case) → field. MADR 2/3 names map onto the MADR 4 fields.
-SECTION_NAMES = {
-    "context and problem statement": "context",
-    "context": "context",
-    "decision drivers": "drivers",
-    "considered options": "options",
-    "decision outcome": "outcome",
-    "decision": "outcome",
-    "consequences": "consequences",
-    "positive consequences": "consequences",
-    "negative consequences": "consequences",
-    "confirmation": "confirmation",
-    "validation": "confirmation",
-    "pros and cons of the options": "pros_cons",
-    "more information": "more_info",
-    "links": "more_info",
-}
-# Sub-headings of MADR 2 that have no field of their own: kept, one level down, in
-# the consequences text so that nothing the author wrote is lost.
-KEPT_SUBHEADINGS = {"positive consequences", "negative consequences"}
-
-# Link phrases as they appear in files (adr-tools used to spell "supercede").
-# Each maps to (kind, the file's record is the source?).
-LINK_PHRASES = {
-    "supersedes": (LinkKind.SUPERSEDES, True),
-    "supercedes": (LinkKind.SUPERSEDES, True),
-    "superseded by": (LinkKind.SUPERSEDES, False),
-    "superceded by": (LinkKind.SUPERSEDES, False),
-    "amends": (LinkKind.AMENDS, True),
-    "amended by": (LinkKind.AMENDS, False),
-    "relates to": (LinkKind.RELATES_TO, True),
-}
-FRONT_MATTER_LINKS = {
-    "supersedes": (LinkKind.SUPERSEDES, True),
-    "superseded-by": (LinkKind.SUPERSEDES, False),
-    "amends": (LinkKind.AMENDS, True),
-    "amended-by": (LinkKind.AMENDS, False),
-    "relates-to": (LinkKind.RELATES_TO, True),
-}
-PEOPLE_KEYS = {
-    "decision-makers": "decision_makers",
-    "deciders": "decision_makers",
-    "decision makers": "decision_makers",
-    "consulted": "consulted",
-    "informed": "informed",
-}
-
-SECTION_ORDER = (
-    "context",
-    "drivers",
-    "options",
-    "outcome",
-    "consequences",
-    "confirmation",
-    "pros_cons",
-    "more_info",
+META_LINE = re.compile(
+    r"^\s*(?P<item>[*-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w .'’-]{0,40}?)"
+    r"\s*(?:(?:\*\*|__)\s*:|:\s*(?:\*\*|__)?)\s*(?P<value>.*?)\s*$"
 )
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%Y.%m.%d")
 
 
 class AdrFormatError(Exception):
@@ -96,17 +71,30 @@ class ParsedLink:
     kind: str
     # True: this file's record is the source ("Supersedes X"); False: X is the source.
     outgoing: bool
-    target: int
+    # The record number the reference names, or None when it names a file without
+    # one (log4brains); then ``target_file`` says which.
+    target: int | None
     line: int
+    target_file: str = ""
+
+
+@dataclass
+class ParsedWarning:
+    line: int
+    message: str
 
 
 @dataclass
 class ParsedAdr:
     file_name: str
-    number: int
+    # None for files named by day (log4brains): the importer gives them numbers.
+    number: int | None
     title: str
     status: str
+    # The status as the file wrote it, when that is not one of the five.
+    status_note: str = ""
     date: datetime.date | None = None
+    file_day: datetime.date | None = None
     decision_makers: list[str] = field(default_factory=list)
     consulted: list[str] = field(default_factory=list)
     informed: list[str] = field(default_factory=list)
@@ -114,341 +102,389 @@ class ParsedAdr:
     elements: list[str] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)
     links: list[ParsedLink] = field(default_factory=list)
+    warnings: list[ParsedWarning] = field(default_factory=list)
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(ParsedWarning(line, message))
 
 
-# --- reading -----------------------------------------------------------------------
+# --- small readers -------------------------------------------------------------------
 
 
-def _names(value) -> list[str]:
+def split_names(value) -> list[str]:
+    """Names from a list or from text separated by commas — but not the commas
+    inside parentheses or brackets ("Irina (ML, platform), Pavel")."""
     if value is None:
         return []
-    items = [str(v) for v in value] if isinstance(value, list | tuple) else str(value).split(",")
-    return [item.strip() for item in items if item and item.strip()]
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    names, depth, current = [], 0, []
+    for char in COMMENT.sub("", str(value)):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}" and depth:
+            depth -= 1
+        if char == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    names.append("".join(current))
+    return [name.strip() for name in names if name.strip()]
+
+
+def md_links(text: str) -> list[tuple[int, int, str, str]]:
+    """The outermost Markdown links of ``text``: (start, end, link text, href).
+    Brackets nest ("[Superseded by [ADR-19](0019-x.md)] Push"), and ``\\[`` is a
+    literal bracket, so a title holding link markup yields its outer link only."""
+    links = []
+    index = 0
+    while index < len(text):
+        if text[index] != "[" or (index and text[index - 1] == "\\"):
+            index += 1
+            continue
+        depth, end = 0, None
+        for pos in range(index, len(text)):
+            char = text[pos]
+            if char == "\\":
+                continue
+            if pos and text[pos - 1] == "\\":
+                continue
+            if char == "[":
+                depth += 1
+            elif char == "]":
+                depth -= 1
+                if depth == 0:
+                    end = pos
+                    break
+        if end is None or not text.startswith("(", end + 1):
+            index += 1
+            continue
+        close = text.find(")", end + 2)
+        href = text[end + 2 : close] if close != -1 else ""
+        if close == -1 or not href.strip() or any(c.isspace() for c in href.strip()):
+            index = end + 1
+            continue
+        links.append((index, close + 1, text[index + 1 : end], href.strip()))
+        index = close + 1
+    return links
+
+
+def unescape_link_text(text: str) -> str:
+    return re.sub(r"\\([\[\]])", r"\1", text)
+
+
+def _file_of(href: str) -> str:
+    return href.split("#", 1)[0].rsplit("/", 1)[-1]
 
 
 def ref_number(ref) -> int | None:
     """The record number a reference names: a file name, a Markdown link, ADR-0005,
-    "5. Title" or a bare number."""
+    "5. Title" or a bare number. A day-named file (log4brains) names no number."""
     if isinstance(ref, int):
         return ref
     text = str(ref).strip()
-    link = MD_LINK.search(text)
-    candidates = [link.group("href"), link.group("text")] if link else [text]
+    found = md_links(text)
+    candidates = [_file_of(found[0][3]), found[0][2]] if found else [_file_of(text)]
     for candidate in candidates:
-        base = candidate.rsplit("/", 1)[-1]
+        if FILE_DAY.match(candidate):
+            return None
         for pattern in (r"^(\d+)[-_ ]", r"ADR[- ]?(\d+)", r"^(\d+)\.?\s", r"^(\d+)$"):
-            match = re.search(pattern, base, re.IGNORECASE)
+            match = re.search(pattern, candidate, re.IGNORECASE)
             if match:
                 return int(match.group(1))
     return None
 
 
-def _parse_date(file_name: str, line: int, value) -> datetime.date:
+def _reference(file_name: str, line: int, ref: str, kind: str, outgoing: bool) -> ParsedLink:
+    found = md_links(ref)
+    target_file = _file_of(found[0][3] if found else str(ref).strip())
+    if not target_file.lower().endswith((".md", ".markdown")):
+        target_file = ""
+    target = ref_number(ref)
+    if target is None and not target_file:
+        raise AdrFormatError(
+            file_name, line, _("Cannot tell which record %(ref)s points to.") % {"ref": ref}
+        )
+    return ParsedLink(kind, outgoing, target, line, target_file)
+
+
+def parse_date(value) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):  # adr-tools wrote dd/mm/yyyy before ISO 8601
+    text = COMMENT.sub("", str(value)).strip()
+    for fmt in DATE_FORMATS:  # adr-tools wrote dd/mm/yyyy before ISO 8601
         try:
             return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007
         except ValueError:
             continue
-    raise AdrFormatError(
-        file_name, line, _("%(value)r is not a date (expected YYYY-MM-DD).") % {"value": text}
-    )
+    return None
 
 
-def _status_word(text: str) -> str | None:
-    word = text.strip().split(" ", 1)[0].strip(".,;:").lower() if text.strip() else ""
-    return word if word in AdrStatus.values else None
-
-
-def _link_line(file_name: str, line: int, text: str) -> ParsedLink | None:
-    """'Supersedes [2. Use X](0002-use-x.md)' → a link; None when the line is no link."""
-    match = MD_LINK.search(text)
-    if not match:
-        return None
-    phrase = text[: match.start()].strip().lower()
-    kind, outgoing = LINK_PHRASES.get(phrase, (LinkKind.RELATES_TO, True))
-    target = ref_number(match.group(0))
-    if target is None:
-        raise AdrFormatError(
-            file_name,
-            line,
-            _("Cannot tell which record %(ref)s points to.") % {"ref": match.group(0)},
+def _record_links(file_name: str, line: int, text: str) -> tuple[list[ParsedLink], str]:
+    """The links of a status line that follow a link phrase ("superseded by [X](x.md)"),
+    and the text with them taken out. Other links (an ordinary web page) stay text."""
+    links, rest, last = [], [], 0
+    for start, end, _text, _href in md_links(text):
+        before = text[last:start]
+        phrase = before.strip().rstrip(":").strip().lower()
+        match = next(
+            (
+                p
+                for p in sorted(LINK_PHRASES, key=len, reverse=True)
+                if phrase == p or phrase.endswith((" " + p, "." + p, "," + p))
+            ),
+            None,
         )
-    return ParsedLink(kind=kind, outgoing=outgoing, target=target, line=line)
+        if match is None:
+            continue
+        kind, outgoing = LINK_PHRASES[match]
+        links.append(_reference(file_name, line, text[start:end], kind, outgoing))
+        cut = before.lower().rstrip().rstrip(":").rstrip()
+        rest.append(before[: len(cut) - len(match)])
+        last = end
+    rest.append(text[last:])
+    return links, "".join(rest).strip(" \t,;.")
 
 
-def _status_value(file_name: str, line: int, text: str, adr: ParsedAdr) -> None:
-    """A status as MADR writes it: 'accepted' or 'superseded by [ADR-0005](0005-x.md)'."""
-    link = _link_line(file_name, line, text)
-    if link is not None:
-        adr.links.append(link)
-        if link.kind == LinkKind.SUPERSEDES and not link.outgoing:
-            adr.status = AdrStatus.SUPERSEDED
-            return
-    word = _status_word(text)
-    if word is None:
-        raise AdrFormatError(
-            file_name,
-            line,
-            _("Unknown status %(value)r; expected one of: %(choices)s.")
-            % {"value": text.strip(), "choices": ", ".join(AdrStatus.values)},
-        )
-    adr.status = word
-
-
-def _apply_meta(file_name: str, line: int, key: str, value, adr: ParsedAdr) -> bool:
-    key = key.strip().lower()
-    if key == "status":
-        _status_value(file_name, line, str(value), adr)
-    elif key == "date":
-        adr.date = _parse_date(file_name, line, value)
-    elif key in PEOPLE_KEYS:
-        setattr(adr, PEOPLE_KEYS[key], _names(value))
-    elif key == "tags":
-        adr.tags = _names(value)
-    elif key == "elements":
-        adr.elements = [name.lower() for name in _names(value)]
-    elif key in FRONT_MATTER_LINKS:
-        kind, outgoing = FRONT_MATTER_LINKS[key]
-        for ref in value if isinstance(value, list) else _names(value):
-            target = ref_number(ref)
-            if target is None:
-                raise AdrFormatError(
-                    file_name,
-                    line,
-                    _("Cannot tell which record %(ref)s points to.") % {"ref": ref},
-                )
-            adr.links.append(ParsedLink(kind=kind, outgoing=outgoing, target=target, line=line))
-    else:
-        return False
+def _apply_status(file_name: str, line: int, text: str, adr: ParsedAdr) -> bool:
+    """Read one status line; False when it holds neither a status nor a record link."""
+    text = COMMENT.sub("", str(text)).strip()
+    links, rest = _record_links(file_name, line, text)
+    adr.links.extend(links)
+    superseded = any(link.kind == LinkKind.SUPERSEDES and not link.outgoing for link in links)
+    status = nearest_status(rest) if rest else None
+    if status is None and superseded:
+        status = AdrStatus.SUPERSEDED
+    if status is None:
+        return bool(links)
+    if adr.status:
+        return True  # the first status line decides; a second one is a link line
+    adr.status = status
+    plain = rest.lower().strip(" .")
+    if plain != status and not (superseded and plain in ("superseded", "superceded", "")):
+        adr.status_note = text[:200]
+        if plain not in AdrStatus.values and plain not in STATUS_TRANSLATIONS:
+            adr.warn(line, _status_warning(text, status))
     return True
 
 
-def _front_matter(file_name: str, lines: list[str], adr: ParsedAdr) -> int:
-    """Read YAML front matter if there is one; return the index of the next line."""
-    if not lines or lines[0].strip() != "---":
-        return 0
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        raise AdrFormatError(file_name, 1, _("The front matter is not closed with '---'."))
+def _status_warning(value: str, status: str) -> str:
+    return _("Status %(value)r is not one of %(choices)s; imported as %(status)s.") % {
+        "value": value,
+        "choices": ", ".join(AdrStatus.values),
+        "status": status,
+    }
+
+
+def _apply_meta(file_name: str, line: int, key: str, value, adr: ParsedAdr) -> bool:
+    """Fill a field from ``key: value``; False when the key is not one the portal knows."""
+    key = key.strip().strip("*_").strip().lower()
+    if key in FRONT_MATTER_LINKS:
+        kind, outgoing = FRONT_MATTER_LINKS[key]
+        refs = value if isinstance(value, list) else split_names(value)
+        for ref in refs:
+            adr.links.append(_reference(file_name, line, str(ref), kind, outgoing))
+        return True
+    target = META_KEYS.get(key)
+    if target is None:
+        return False
+    if target == "status":
+        if (
+            value is not None
+            and str(value).strip()
+            and not _apply_status(file_name, line, str(value), adr)
+        ):
+            adr.status = AdrStatus.PROPOSED
+            adr.status_note = str(value).strip()[:200]
+            adr.warn(line, _status_warning(str(value).strip(), AdrStatus.PROPOSED))
+    elif target == "date":
+        if value is None or not str(value).strip():
+            return True
+        adr.date = parse_date(value)
+        if adr.date is None:
+            adr.warn(
+                line,
+                _("%(value)r is not a date (expected YYYY-MM-DD or DD.MM.YYYY); the date is "
+                  "left unknown.") % {"value": str(value).strip()},
+            )  # fmt: skip
+    elif target in PEOPLE_FIELDS:
+        setattr(adr, target, split_names(value))
+    elif target == "tags":
+        adr.tags = split_names(value)
+    elif target == "elements":
+        adr.elements = [name.lower() for name in split_names(value)]
+    return True
+
+
+def _front_matter(file_name: str, text: str, adr: ParsedAdr) -> tuple[str, int]:
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        raise AdrFormatError(
-            file_name,
-            line,
-            _("The front matter is not valid YAML: %(error)s")
-            % {"error": getattr(exc, "problem", None) or exc},
-        ) from exc
-    if not isinstance(data, dict):
-        raise AdrFormatError(file_name, 2, _("The front matter must be a set of key: value."))
-    for key, value in data.items():
-        key_line = next(
-            (i + 1 for i in range(1, end) if lines[i].lstrip().startswith(f"{key}:")), 2
-        )
-        _apply_meta(file_name, key_line, str(key), value, adr)
-    return end + 1
+        front = parse_front_matter(text)
+    except FrontMatterError as exc:
+        raise AdrFormatError(file_name, exc.line, exc.message) from exc
+    for key, value in front.meta.items():
+        line = front.line_of(key, 2)
+        if not _apply_meta(file_name, line, str(key), value, adr):
+            adr.warn(
+                line,
+                _("Unknown metadata key %(key)r; its value is not imported.") % {"key": str(key)},
+            )
+    return front.body, front.body_line
 
 
-def parse_adr(file_name: str, text: str) -> ParsedAdr:
-    number_match = FILE_NUMBER.match(file_name.rsplit("/", 1)[-1])
-    if not number_match:
-        raise AdrFormatError(
-            file_name,
-            1,
-            _("The file name must start with the record number, e.g. 0001-title.md."),
-        )
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise AdrFormatError(file_name, line, _("The file contains a NUL byte."))
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    adr = ParsedAdr(file_name=file_name, number=int(number_match.group(1)), title="", status="")
-    index = _front_matter(file_name, lines, adr)
+# --- the whole file ------------------------------------------------------------------
 
-    # The title: the first line that is not blank or a comment.
+
+def _identify(
+    file_name: str, adr_number: re.Match | None
+) -> tuple[int | None, datetime.date | None]:
+    base = file_name.rsplit("/", 1)[-1]
+    day = FILE_DAY.match(base)
+    if day:
+        try:
+            return None, datetime.date(int(day[1]), int(day[2]), int(day[3]))
+        except ValueError:
+            pass
+    if adr_number:
+        return int(adr_number.group(1)), None
+    raise AdrFormatError(
+        file_name,
+        1,
+        _(
+            "The file name must start with the record number or the day, e.g. "
+            "0001-title.md or 20240131-title.md."
+        ),
+    )
+
+
+def _title(file_name: str, lines: list[str], index: int, adr: ParsedAdr, offset: int) -> int:
     while index < len(lines) and (not lines[index].strip() or COMMENT_LINE.match(lines[index])):
         index += 1
     if index >= len(lines) or not TITLE.match(lines[index]) or lines[index].startswith("##"):
         raise AdrFormatError(
-            file_name, min(index + 1, len(lines)), _("Expected the title line '# …' here.")
+            file_name,
+            min(index, max(len(lines) - 1, 0)) + offset,
+            _("Expected the title line '# …' here."),
         )
     numbered = NUMBERED_TITLE.match(lines[index])
-    if numbered and int(numbered.group(1)) == adr.number:
+    if numbered and adr.number is not None and int(numbered.group(1)) == adr.number:
         adr.title = numbered.group(2)
     else:
         adr.title = TITLE.match(lines[index]).group(1)
-    index += 1
+    return index + 1
+
+
+def parse_adr(file_name: str, text: str) -> ParsedAdr:
+    number, day = _identify(file_name, FILE_NUMBER.match(file_name.rsplit("/", 1)[-1]))
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise AdrFormatError(file_name, line, _("The file contains a NUL byte."))
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    adr = ParsedAdr(file_name=file_name, number=number, title="", status="", file_day=day)
+    body, offset = _front_matter(file_name, text, adr)
+    lines = body.split("\n")
+    index = _title(file_name, lines, 0, adr, offset)
 
     buckets: dict[str, list[str]] = {name: [] for name in SECTION_ORDER}
     preamble: list[str] = []
-    status_lines: list[tuple[int, str]] = []
+    meta_sections: list[tuple[str, int, list[tuple[int, str]]]] = []
     current: str | None = None
     in_fence = False
-    for number, line in enumerate(lines[index:], start=index + 1):
+    for number, line in enumerate(lines[index:], start=index + offset):
         if FENCE.match(line):
             in_fence = not in_fence
         heading = None if in_fence else HEADING.match(line)
         if heading:
-            name = heading.group(2).strip().lower()
+            name = COMMENT.sub("", heading.group(2)).strip().rstrip(":").lower()
             level = len(heading.group(1))
-            if level == 2 and name == "status":
-                current = "status"
+            if level == 2 and name in META_KEYS:
+                current = "meta"
+                meta_sections.append((name, number, []))
                 continue
             if name in SECTION_NAMES and (level == 2 or SECTION_NAMES[name] != "outcome"):
                 current = SECTION_NAMES[name]
                 if name in KEPT_SUBHEADINGS:
-                    buckets[current].append("#### " + heading.group(2).strip())
+                    buckets[current].append("#### " + COMMENT.sub("", heading.group(2)).strip())
                 continue
         if not in_fence and COMMENT_LINE.match(line):
             continue
         if current is None:
-            meta = META_LINE.match(line)
-            if meta and _apply_meta(file_name, number, meta.group(1), meta.group(2), adr):
+            meta = None if in_fence else META_LINE.match(line)
+            if meta and _apply_meta(file_name, number, meta["key"], meta["value"], adr):
                 continue
+            if meta and meta["item"] and not preamble_has_text(preamble):
+                adr.warn(
+                    number,
+                    _("Unknown metadata key %(key)r; the line is kept in the context.")
+                    % {"key": meta["key"].strip()},
+                )
             preamble.append(line)
-        elif current == "status":
+        elif current == "meta":
             if line.strip():
-                status_lines.append((number, line))
+                meta_sections[-1][2].append((number, line))
         else:
             buckets[current].append(line)
     if in_fence:
-        raise AdrFormatError(file_name, len(lines), _("A code block is not closed."))
+        raise AdrFormatError(file_name, len(lines) + offset - 1, _("A code block is not closed."))
 
-    for number, line in status_lines:
-        link = _link_line(file_name, number, line)
-        if link is not None:
-            adr.links.append(link)
-            continue
-        word = _status_word(line)
-        if word is None:
-            raise AdrFormatError(
-                file_name,
-                number,
-                _("Unknown status %(value)r; expected one of: %(choices)s.")
-                % {"value": line.strip(), "choices": ", ".join(AdrStatus.values)},
-            )
-        adr.status = word
+    moved = _meta_sections(file_name, meta_sections, adr)
     if not adr.status:
-        superseded = any(
-            link.kind == LinkKind.SUPERSEDES and not link.outgoing for link in adr.links
-        )
-        adr.status = AdrStatus.SUPERSEDED if superseded else AdrStatus.PROPOSED
+        adr.status = AdrStatus.PROPOSED
+    if moved:
+        preamble = [*preamble, "", *moved]
     if "\n".join(preamble).strip():
         buckets["context"] = [*preamble, "", *buckets["context"]]
     adr.sections = {name: "\n".join(body).strip() for name, body in buckets.items()}
+    if adr.date is None and adr.file_day is not None:
+        adr.date = adr.file_day  # log4brains: the day in the name is when it was written
+    own_file = file_name.rsplit("/", 1)[-1]
+    kept = []
     for link in adr.links:
-        if link.target == adr.number:
-            raise AdrFormatError(file_name, link.line, _("A record cannot link to itself."))
+        to_itself = (link.target is not None and link.target == adr.number) or (
+            link.target is None and link.target_file == own_file
+        )
+        if to_itself:
+            adr.warn(link.line, _("A record cannot link to itself; the link is left out."))
+        else:
+            kept.append(link)
+    adr.links = kept
     return adr
 
 
-# --- writing -----------------------------------------------------------------------
+def preamble_has_text(preamble: list[str]) -> bool:
+    """Metadata lines sit right under the title; after prose, "Key: value" is prose."""
+    return any(line.strip() and not META_LINE.match(line) for line in preamble)
 
 
-@dataclass
-class ExportLink:
-    phrase: str  # "Supersedes", "Superseded by", …
-    front_matter_key: str  # "supersedes", "superseded-by", …
-    number: int
-    title: str
-    file_name: str
+def _meta_sections(
+    file_name: str, sections: list[tuple[str, int, list[tuple[int, str]]]], adr: ParsedAdr
+) -> list[str]:
+    """Apply '## Status', '## Date', '## Authors' … sections; return the lines of a
+    status section that are neither a status nor a link (kept in the context)."""
+    moved: list[str] = []
+    for name, heading_line, lines in sections:
+        if META_KEYS[name] != "status":
+            value = ", ".join(line.strip().lstrip("*-").strip() for _n, line in lines)
+            _apply_meta(file_name, lines[0][0] if lines else heading_line, name, value, adr)
+            continue
+        unread = [(n, line) for n, line in lines if not _apply_status(file_name, n, line, adr)]
+        if not adr.status and unread:
+            # No line named a status: the first one is the wording, read as proposed.
+            number, line = unread.pop(0)
+            adr.status = AdrStatus.PROPOSED
+            adr.status_note = line.strip()[:200]
+            adr.warn(number, _status_warning(line.strip(), AdrStatus.PROPOSED))
+        for number, line in unread:
+            moved.append(line)
+            adr.warn(
+                number,
+                _("This line of the Status section is neither a status nor a record "
+                  "link; it is kept in the context.")
+            )  # fmt: skip
+    return moved
 
 
-@dataclass
-class ExportAdr:
-    number: int
-    title: str
-    file_name: str
-    status: str
-    date: datetime.date
-    decision_makers: list[str]
-    consulted: list[str]
-    informed: list[str]
-    tags: list[str]
-    elements: list[str]
-    sections: dict[str, str]
-    links: list[ExportLink]
-
-
-MADR_HEADINGS = {
-    "context": "## Context and Problem Statement",
-    "drivers": "## Decision Drivers",
-    "options": "## Considered Options",
-    "outcome": "## Decision Outcome",
-    "consequences": "### Consequences",
-    "confirmation": "### Confirmation",
-    "pros_cons": "## Pros and Cons of the Options",
-    "more_info": "## More Information",
-}
-NYGARD_HEADINGS = {
-    "context": "## Context",
-    "drivers": "## Decision Drivers",
-    "options": "## Considered Options",
-    "outcome": "## Decision",
-    "consequences": "## Consequences",
-    "confirmation": "## Confirmation",
-    "pros_cons": "## Pros and Cons of the Options",
-    "more_info": "## More Information",
-}
-
-
-def _body(adr: ExportAdr, headings: dict[str, str], always: set[str]) -> list[str]:
-    parts: list[str] = []
-    for name in SECTION_ORDER:
-        text = adr.sections.get(name, "").strip()
-        if text or name in always:
-            parts.append(f"{headings[name]}\n\n{text}\n" if text else f"{headings[name]}\n")
-    return parts
-
-
-def render_madr(adr: ExportAdr) -> str:
-    meta: dict[str, object] = {"status": str(adr.status), "date": adr.date.isoformat()}
-    for key, names in (
-        ("decision-makers", adr.decision_makers),
-        ("consulted", adr.consulted),
-        ("informed", adr.informed),
-    ):
-        if names:
-            meta[key] = ", ".join(names)
-    if adr.tags:
-        meta["tags"] = list(adr.tags)
-    if adr.elements:
-        meta["elements"] = list(adr.elements)
-    for link in adr.links:
-        meta.setdefault(link.front_matter_key, []).append(link.file_name)
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
-    parts = [f"---\n{front}---\n", f"# {adr.title}\n"]
-    always = {"context", "outcome"}
-    if adr.sections.get("confirmation") or adr.sections.get("consequences"):
-        always.add("outcome")
-    parts += _body(adr, MADR_HEADINGS, always)
-    return "\n".join(parts)
-
-
-def render_nygard(adr: ExportAdr) -> str:
-    head = [f"# {adr.number}. {adr.title}\n", f"Date: {adr.date.isoformat()}"]
-    for label, names in (
-        ("Decision-makers", adr.decision_makers),
-        ("Consulted", adr.consulted),
-        ("Informed", adr.informed),
-        ("Tags", adr.tags),
-        ("Elements", adr.elements),
-    ):
-        if names:
-            head.append(f"{label}: {', '.join(names)}")
-    status = [AdrStatus(adr.status).name.capitalize()]
-    status += [
-        f"{link.phrase} [{link.number}. {link.title}]({link.file_name})" for link in adr.links
-    ]
-    parts = ["\n".join(head) + "\n", "## Status\n\n" + "\n\n".join(status) + "\n"]
-    parts += _body(adr, NYGARD_HEADINGS, {"context", "outcome", "consequences"})
-    return "\n".join(parts)
+def dump_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)

@@ -4,7 +4,12 @@ The table follows the BGN/PCGN romanisation without diacritics ("х" → "kh",
 "щ" → "shch"), which is what Russian-speaking engineers type in URLs by hand.
 """
 
+import re
+
 from django.utils.text import slugify
+
+# "[text](href)" → "text", repeatedly, so nested link markup in a title leaves words.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
@@ -27,6 +32,15 @@ def transliterate(text: str) -> str:
     return "".join(out)
 
 
+def plain_title(title: str) -> str:
+    """The words of a title without Markdown link markup (titles like "[Superseded by
+    [ADR-0019](0019-x.md)] Push metrics" exist), for slugs and file names."""
+    previous = None
+    while previous != title:
+        previous, title = title, _MD_LINK.sub(r"\1", title)
+    return re.sub(r"\\?[\[\]]", "", title)
+
+
 def make_slug(title: str, max_length: int = 80) -> str:
-    slug = slugify(transliterate(title))[:max_length].strip("-")
+    slug = slugify(transliterate(plain_title(title)))[:max_length].strip("-")
     return slug or "adr"

@@ -18,6 +18,7 @@ from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
 
 from portal.elements import ElementCode
+from portal.frontmatter import FrontMatterError, parse_front_matter
 from portal.markdown import validate_markdown
 from procedures.choices import ChangeKind
 from procedures.content import normalise_body, normalise_text
@@ -25,7 +26,6 @@ from procedures.content import normalise_body, normalise_text
 # Front matter is small; the body has the portal's Markdown limit.
 FRONT_MATTER_MAX_BYTES = 64 * 1024
 VERSION_RE = re.compile(r"^(\d{1,6})\.(\d{1,6})$")
-_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)(.*)\Z", re.S)
 # Keys the export writes for readers; an import ignores them.
 READ_ONLY_KEYS = ("status", "effective_from", "content_sha256", "approvals")
 KNOWN_KEYS = {
@@ -117,19 +117,12 @@ def parse_document(data: bytes) -> ProcedureDocument:
             _("The file is not valid UTF-8 (byte %(position)s).") % {"position": exc.start}
         ) from exc
     text = normalise_text(text.removeprefix("\ufeff"))
-    match = _FRONT_MATTER_RE.match(text)
-    if not match:
-        raise DocumentError(
-            _("The file does not start with a front matter block between '---' lines.")
-        )
     try:
-        meta = yaml.safe_load(match.group(1) or "")
-    except yaml.YAMLError as exc:
+        meta, body, _line = parse_front_matter(text, required=True)
+    except FrontMatterError as exc:
         raise DocumentError(
-            _("The front matter is not valid YAML: %(error)s") % {"error": exc}
+            _("line %(line)s: %(message)s") % {"line": exc.line, "message": exc.message}
         ) from exc
-    if not isinstance(meta, dict):
-        raise DocumentError(_("The front matter must be a mapping of keys to values."))
     unknown = sorted(str(k) for k in meta if k not in KNOWN_KEYS)
     if unknown:
         raise DocumentError(
@@ -169,7 +162,7 @@ def parse_document(data: bytes) -> ProcedureDocument:
             _("change_kind must be one of %(kinds)s.") % {"kinds": ", ".join(ChangeKind.values)}
         )
 
-    body = normalise_body(match.group(2))
+    body = normalise_body(body)
     try:
         validate_markdown(body)
     except ValidationError as exc:

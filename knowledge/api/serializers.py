@@ -119,7 +119,7 @@ class AdrWriteSerializer(serializers.Serializer):
     elements = serializers.ListField(
         child=serializers.ChoiceField(choices=ElementCode.choices), required=False
     )
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     procedures = serializers.SlugRelatedField(
         slug_field="slug", queryset=Procedure.objects.all(), many=True, required=False
     )
@@ -155,6 +155,8 @@ class ImportReportSerializer(serializers.Serializer):
     unchanged = serializers.ListField(child=serializers.IntegerField())
     links_added = serializers.IntegerField()
     errors = ImportFileErrorSerializer(many=True)
+    # Imported as well as could be (a status outside the five, an unknown key).
+    warnings = ImportFileErrorSerializer(many=True)
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -35,7 +35,9 @@ class AdrCounter(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    # Compliance tags are long ("ISO 27001 A.17.1.1 Planning Information Security
+    # Continuity"); real decision logs carry them.
+    name = models.CharField(_("name"), max_length=200, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -71,7 +73,14 @@ class Adr(models.Model):
         default=AdrStatus.PROPOSED,
         db_index=True,
     )
-    date = models.DateField(_("date"))
+    # Unknown when the record's file gave none: an import never invents one.
+    date = models.DateField(_("date"), null=True, blank=True)
+    # The status as an imported file wrote it ("on hold", "принято") when that is not
+    # simply one of the five; the status above is the nearest of them.
+    status_note = models.CharField(_("status as written"), max_length=200, blank=True)
+    # The file the record was imported from; day-named (log4brains) files have no
+    # number of their own and are found again by it.
+    source_file = models.CharField(_("source file"), max_length=255, blank=True, db_index=True)
     decision_makers = models.JSONField(_("decision makers"), default=list, blank=True)
     consulted = models.JSONField(_("consulted"), default=list, blank=True)
     informed = models.JSONField(_("informed"), default=list, blank=True)

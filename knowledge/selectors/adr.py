@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from knowledge.adr_format import ExportAdr, ExportLink, render_madr, render_nygard
@@ -80,10 +81,12 @@ def revision_diff(adr: Adr, a: int, b: int) -> list[tuple[str, str]]:
     return lines
 
 
-def timeline(adrs: list[Adr]) -> list[tuple[int, list[Adr]]]:
-    by_year: dict[int, list[Adr]] = {}
-    for adr in sorted(adrs, key=lambda a: (a.date, a.number), reverse=True):
-        by_year.setdefault(adr.date.year, []).append(adr)
+def timeline(adrs: list[Adr]) -> list[tuple[int | None, list[Adr]]]:
+    by_year: dict[int | None, list[Adr]] = {}
+    # Records of unknown date come last, under no year.
+    undated = datetime.date.min
+    for adr in sorted(adrs, key=lambda a: (a.date or undated, a.number), reverse=True):
+        by_year.setdefault(adr.date.year if adr.date else None, []).append(adr)
     return list(by_year.items())
 
 
@@ -200,6 +203,7 @@ def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:
             elements=sorted(e.code for e in adr.elements.all()),
             sections=adr.sections(),
             links=links,
+            status_note=adr.status_note,
         )
         files[adr.file_name] = render(data)
     return files
@@ -207,7 +211,11 @@ def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:
 
 def knowledge_panel(request) -> dict:
     proposed = list(Adr.objects.filter(status=AdrStatus.PROPOSED).order_by("-number")[:5])
-    recent = list(Adr.objects.filter(status=AdrStatus.ACCEPTED).order_by("-date", "-number")[:5])
+    recent = list(
+        Adr.objects.filter(status=AdrStatus.ACCEPTED).order_by(
+            F("date").desc(nulls_last=True), "-number"
+        )[:5]
+    )
     counts = {
         row["status"]: row["n"]
         for row in Adr.objects.values("status").annotate(n=Count("id")).order_by()

@@ -24,6 +24,7 @@ from portal.models import Element
 from portal.policy import require
 
 COUNTER = "adr"
+TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 PEOPLE_FIELDS = ("decision_makers", "consulted", "informed")
 
 
@@ -80,8 +81,10 @@ def _elements(codes: Iterable) -> list[Element]:
 def _tags(names: Iterable[str]) -> list[Tag]:
     tags = []
     for name in _clean_names(list(names)):
-        if len(name) > 50:
-            raise ValidationError({"tags": _("A tag is at most 50 characters.")})
+        if len(name) > TAG_MAX_LENGTH:
+            raise ValidationError(
+                {"tags": _("A tag is at most %(limit)s characters.") % {"limit": TAG_MAX_LENGTH}}
+            )
         tags.append(Tag.objects.get_or_create(name=name)[0])
     return tags
 

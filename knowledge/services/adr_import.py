@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from knowledge.adr_format import AdrFormatError, ParsedAdr, parse_adr
 from knowledge.choices import LinkKind
@@ -54,6 +54,8 @@ class AdrImportReport:
     unchanged: list[int] = field(default_factory=list)
     links_added: int = 0
     errors: list[FileError] = field(default_factory=list)
+    # Records that were imported, but not exactly as written (see each message).
+    warnings: list[FileError] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -62,6 +64,7 @@ class AdrImportReport:
             "unchanged": self.unchanged,
             "links_added": self.links_added,
             "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -97,11 +100,50 @@ def _read(name: str, content: str | bytes) -> ParsedAdr:
     return parsed
 
 
+def _number_day_named(parsed: list[ParsedAdr], taken: set[int]) -> None:
+    """log4brains names files by day, not number: a file imported before keeps its
+    number; new ones get the next free numbers in the order of their days."""
+    unnumbered = [p for p in parsed if p.number is None]
+    if not unnumbered:
+        return
+    known = dict(
+        Adr.objects.filter(source_file__in=[p.file_name for p in unnumbered]).values_list(
+            "source_file", "number"
+        )
+    )
+    following = max(taken | {p.number for p in parsed if p.number is not None} | {0}) + 1
+    for adr in sorted(unnumbered, key=lambda p: (p.file_day, p.file_name)):
+        if adr.file_name in known:
+            adr.number = known[adr.file_name]
+        else:
+            adr.number = following
+            following += 1
+
+
+def _resolve_links(parsed: list[ParsedAdr]) -> None:
+    """A link to a day-named file points at the number that file got."""
+    by_file = {p.file_name: p.number for p in parsed}
+    wanted = {link.target_file for p in parsed for link in p.links if link.target is None}
+    by_file.update(
+        {
+            name: number
+            for name, number in Adr.objects.filter(
+                source_file__in=wanted - set(by_file)
+            ).values_list("source_file", "number")
+        }
+    )
+    for adr in parsed:
+        for link in adr.links:
+            if link.target is None:
+                link.target = by_file.get(link.target_file)
+
+
 def _dangling(parsed: list[ParsedAdr], known: set[int]) -> list[tuple[ParsedAdr, FileError]]:
     bad = []
     for adr in parsed:
         for link in adr.links:
             if link.target not in known:
+                missing = f"{link.target:04d}" if link.target is not None else link.target_file
                 bad.append(
                     (
                         adr,
@@ -112,7 +154,7 @@ def _dangling(parsed: list[ParsedAdr], known: set[int]) -> list[tuple[ParsedAdr,
                                 "Links to record %(number)s, which is neither among the "
                                 "files nor in the portal."
                             )
-                            % {"number": f"{link.target:04d}"},
+                            % {"number": missing},
                         ),
                     )
                 )
@@ -121,10 +163,12 @@ def _dangling(parsed: list[ParsedAdr], known: set[int]) -> list[tuple[ParsedAdr,
 
 
 def _fields_of(parsed: ParsedAdr, existing: Adr | None) -> dict:
-    date = parsed.date or (existing.date if existing else timezone.localdate())
+    # A file without a date leaves the date unknown; it never becomes the import day.
+    date = parsed.date or (existing.date if existing else None)
     return {
         "title": parsed.title,
         "status": parsed.status,
+        "status_note": parsed.status_note,
         "date": date,
         "decision_makers": parsed.decision_makers,
         "consulted": parsed.consulted,
@@ -142,6 +186,7 @@ def _write(actor, parsed: ParsedAdr, existing: Adr | None, report: AdrImportRepo
         adr = Adr(
             number=parsed.number,
             slug=make_slug(parsed.title),
+            source_file=parsed.file_name[:255],
             created_by=_user_or_none(actor),
             **values,
         )
@@ -161,19 +206,20 @@ def _write(actor, parsed: ParsedAdr, existing: Adr | None, report: AdrImportRepo
             actor=actor,
             verb="adr.import_create",
             obj=adr,
-            after={**_snapshot(adr), "file": parsed.file_name},
+            after={**_snapshot(adr), "status_note": adr.status_note, "file": parsed.file_name},
         )
         report.created.append(adr.number)
         return adr
     adr = existing
     before = {
         **_snapshot(adr),
+        "status_note": adr.status_note,
         "tags": sorted(t.name for t in adr.tags.all()),
         "elements": sorted(e.code for e in adr.elements.all()),
     }
     for name, value in values.items():
         setattr(adr, name, value)
-    after = {**_snapshot(adr), "tags": tags, "elements": elements}
+    after = {**_snapshot(adr), "status_note": adr.status_note, "tags": tags, "elements": elements}
     if after == before:
         report.unchanged.append(adr.number)
         return adr
@@ -187,6 +233,8 @@ def _write(actor, parsed: ParsedAdr, existing: Adr | None, report: AdrImportRepo
         )
     adr.slug = make_slug(adr.title)
     adr.revision += 1
+    if not adr.source_file:
+        adr.source_file = parsed.file_name[:255]
     adr.full_clean(exclude=["elements", "tags", "procedures"])
     adr.save()
     adr.tags.set(_tags(tags))
@@ -204,6 +252,35 @@ def _write(actor, parsed: ParsedAdr, existing: Adr | None, report: AdrImportRepo
     return adr
 
 
+def _write_each(actor, parsed: list[ParsedAdr], report: AdrImportReport) -> dict[int, Adr]:
+    """Each record in its own savepoint: one that the database or a model rule refuses
+    (a tag too long, a field over its limit) is reported with its file and the others
+    are still written."""
+    existing = {
+        a.number: a
+        for a in Adr.objects.select_for_update()
+        .filter(number__in=[p.number for p in parsed])
+        .prefetch_related("tags", "elements")
+    }
+    rows = {}
+    for adr in parsed:
+        try:
+            with transaction.atomic():
+                rows[adr.number] = _write(actor, adr, existing.get(adr.number), report)
+        except ValidationError as exc:
+            report.errors.append(FileError(adr.file_name, 1, "; ".join(exc.messages)))
+        except DatabaseError as exc:
+            report.errors.append(
+                FileError(
+                    adr.file_name,
+                    1,
+                    _("The record could not be saved: %(error)s")
+                    % {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
+                )
+            )
+    return rows
+
+
 def _link_key(source: int, target: int, kind: str):
     # "Relates to" reads the same from both ends: one row, whichever way it was written.
     if kind == LinkKind.RELATES_TO:
@@ -211,32 +288,53 @@ def _link_key(source: int, target: int, kind: str):
     return (source, target, kind)
 
 
-@transaction.atomic
-def adr_import(*, actor, files: list[tuple[str, str | bytes]]) -> AdrImportReport:
-    require(actor, "adr.import")
-    report = AdrImportReport()
+def _read_all(files, report: AdrImportReport) -> list[ParsedAdr]:
     parsed: list[ParsedAdr] = []
-    seen: dict[int, str] = {}
     for name, content in sorted(files, key=lambda f: f[0]):
         try:
             adr = _read(name, content)
         except AdrFormatError as exc:
             report.errors.append(FileError(exc.file_name, exc.line, exc.message))
             continue
+        report.warnings += [FileError(name, w.line, w.message) for w in adr.warnings]
+        parsed.append(adr)
+    return parsed
+
+
+def _unique_numbers(parsed: list[ParsedAdr], report: AdrImportReport) -> list[ParsedAdr]:
+    seen: dict[int, str] = {}
+    kept = []
+    for adr in parsed:
         if adr.number in seen:
             report.errors.append(
                 FileError(
-                    name,
+                    adr.file_name,
                     1,
                     _("Record number %(number)s is also used by %(other)s.")
                     % {"number": f"{adr.number:04d}", "other": seen[adr.number]},
                 )
             )
             continue
-        seen[adr.number] = name
-        parsed.append(adr)
+        seen[adr.number] = adr.file_name
+        kept.append(adr)
+    return kept
 
+
+LINK_LEFT_OUT = gettext_lazy(
+    "The link to record %(number)s is left out: that record was not imported."
+)
+
+
+@transaction.atomic
+def adr_import(*, actor, files: list[tuple[str, str | bytes]]) -> AdrImportReport:
+    require(actor, "adr.import")
+    report = AdrImportReport()
+    parsed = _read_all(files, report)
     in_portal = set(Adr.objects.values_list("number", flat=True))
+    _number_day_named(parsed, in_portal)
+    parsed = _unique_numbers(parsed, report)
+    _resolve_links(parsed)
+
     while True:
         known = in_portal | {a.number for a in parsed}
         bad = _dangling(parsed, known)
@@ -246,17 +344,23 @@ def adr_import(*, actor, files: list[tuple[str, str | bytes]]) -> AdrImportRepor
             report.errors.append(error)
             parsed.remove(adr)
 
-    existing = {
-        a.number: a
-        for a in Adr.objects.select_for_update()
-        .filter(number__in=[p.number for p in parsed])
-        .prefetch_related("tags", "elements")
-    }
-    rows = {p.number: _write(actor, p, existing.get(p.number), report) for p in parsed}
+    rows = _write_each(actor, parsed, report)
+    failed = {p.number for p in parsed} - set(rows)
 
     wanted = {}
     for adr in parsed:
+        if adr.number in failed:
+            continue
         for link in adr.links:
+            if link.target in failed:
+                report.warnings.append(
+                    FileError(
+                        adr.file_name,
+                        link.line,
+                        LINK_LEFT_OUT % {"number": f"{link.target:04d}"},
+                    )
+                )
+                continue
             source, target = (
                 (adr.number, link.target) if link.outgoing else (link.target, adr.number)
             )

@@ -114,13 +114,16 @@ def test_upload_import_reports_each_bad_file(api_for, alice):
     ]
     response = api_for(alice).post("/api/v1/adrs/import/", {"files": files}, format="multipart")
     assert response.status_code == 200
-    assert response.data["created"] == [1]
+    assert response.data["created"] == [1, 3]
     assert {(e["file"], e["line"]) for e in response.data["errors"]} == {
         ("0002-bad-front-matter.md", 4),
-        ("0003-unknown-status.md", 7),
         ("0004-dangling-link.md", 9),
         ("0005-no-title.md", 1),
     }
+    # Imported as the nearest status, and said so.
+    assert [(w["file"], w["line"]) for w in response.data["warnings"]] == [
+        ("0003-unknown-status.md", 7)
+    ]
 
 
 def test_upload_of_only_bad_files_or_nothing_is_a_400(api_for, alice, carol):

@@ -36,6 +36,8 @@ class Command(BaseCommand):
             f"created {len(report.created)}, updated {len(report.updated)}, "
             f"unchanged {len(report.unchanged)}, links added {report.links_added}"
         )
+        for warning in report.warnings:
+            self.stderr.write(self.style.WARNING(str(warning)))
         for error in report.errors:
             self.stderr.write(self.style.ERROR(str(error)))
         if report.errors:
