@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='adr',
             name='source_file',
-            field=models.CharField(blank=True, db_index=True, max_length=255, verbose_name='source file'),
+            field=models.CharField(blank=True, db_default='', db_index=True, max_length=255, verbose_name='source file'),
         ),
         migrations.AddField(
             model_name='adr',
             name='status_note',
-            field=models.CharField(blank=True, max_length=200, verbose_name='status as written'),
+            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='status as written'),
         ),
         migrations.AlterField(
             model_name='adr',
