@@ -52,6 +52,11 @@ def audit_list(request):
     )
 
 
+def bad_request(request, message: str):
+    """A styled 400 that says what was wrong with the address or the form."""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def permission_denied(request, exception=None):
     record_denial(request, str(exception or ""))
     message = (

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from portal import diffing
 from portal.policy import can
 from portal.roles import ROLE_NAMES
 from procedures.choices import ReviewDecision, SignatureMeaning, VersionStatus
@@ -236,3 +237,36 @@ def procedures_for_export(now=None) -> list[tuple[Procedure, ProcedureVersion]]:
         version.procedure = procedure
         result.append((procedure, version))
     return result
+
+
+def version_text(version: ProcedureVersion) -> str:
+    """What a reader compares: the title as a heading, then the body."""
+    return f"# {version.title}\n\n{version.body}"
+
+
+def baseline_of(version: ProcedureVersion) -> ProcedureVersion | None:
+    """The version a reviewer compares ``version`` with: the one in force, or, for
+    the version in force itself (or an older one), the approved one before it."""
+    current_id = getattr(version, "current_id", None)
+    approved = version.procedure.versions.filter(status=VersionStatus.APPROVED).select_related(
+        "author"
+    )
+    if current_id and current_id != version.pk and version.status != VersionStatus.APPROVED:
+        return approved.filter(pk=current_id).first()
+    return (
+        approved.filter(
+            Q(major__lt=version.major) | Q(major=version.major, minor__lt=version.minor)
+        )
+        .order_by("-major", "-minor")
+        .first()
+    )
+
+
+def compare(old: ProcedureVersion, new: ProcedureVersion, mode: str = "unified"):
+    return diffing.diff(
+        version_text(old),
+        version_text(new),
+        old_label=f"v{old.number}",
+        new_label=f"v{new.number}",
+        mode=mode,
+    )

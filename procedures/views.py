@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal import diffing
 from portal.errors import ConflictError
 from portal.markdown import render_markdown, validate_markdown
 from portal.policy import can, require
-from procedures import diffing, selectors, services, workflow
+from portal.views import bad_request
+from procedures import selectors, services, workflow
 from procedures.choices import OPEN_STATUSES, ReviewDecision, SignatureMeaning
 from procedures.forms import (
     ProcedureCreateForm,
@@ -164,7 +166,8 @@ def procedure_history(request, slug):
 
 
 def _parse_number(value: str) -> tuple[int, int] | None:
-    match = NUMBER_RE.match(value or "")
+    """ "1.0" or "v1.0", as the history and the links write it."""
+    match = NUMBER_RE.match((value or "").strip().removeprefix("v"))
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
@@ -180,33 +183,39 @@ def procedure_diff(request, slug):
             "procedures/diff.html",
             {"procedure": procedure, "versions": versions, "too_few": True},
         )
+    numbers = {}
+    for key in ("from", "to"):
+        if key in request.GET:
+            numbers[key] = _parse_number(request.GET[key])
+            if numbers[key] is None:
+                return bad_request(
+                    request,
+                    _("“%(value)s” is not a version number: write it as 1.0 or v1.0.")
+                    % {"value": request.GET[key][:20]},
+                )
     by_number = {(v.major, v.minor): v for v in versions}
-    old_n = _parse_number(request.GET.get("from", "")) if "from" in request.GET else None
-    new_n = _parse_number(request.GET.get("to", "")) if "to" in request.GET else None
-    if ("from" in request.GET and old_n is None) or ("to" in request.GET and new_n is None):
-        return HttpResponseBadRequest(_("A version number looks like 1.0."))
-    old = by_number.get(old_n) if old_n else versions[1]
-    new = by_number.get(new_n) if new_n else versions[0]
+    new = by_number.get(numbers["to"]) if "to" in numbers else versions[0]
+    if "from" in numbers:
+        old = by_number.get(numbers["from"])
+    else:
+        # By default: what the newest version changes against the one in force.
+        old = selectors.baseline_of(new) if new else None
+        old = old or next((v for v in versions if v.pk != getattr(new, "pk", None)), None)
     if old is None or new is None:
         raise Http404(_("No such version."))
-    mode = "unified" if request.GET.get("mode") == "unified" else "side"
-    old_text = f"# {old.title}\n\n{old.body}"
-    new_text = f"# {new.title}\n\n{new.body}"
-    context = {
-        "procedure": procedure,
-        "versions": versions,
-        "old": old,
-        "new": new,
-        "mode": mode,
-        "identical": old_text == new_text,
-    }
-    if mode == "unified":
-        context["lines"] = diffing.unified(
-            old_text, new_text, old_label=f"v{old.number}", new_label=f"v{new.number}"
-        )
-    else:
-        context["rows"] = diffing.side_by_side(old_text, new_text)
-    return render(request, "procedures/diff.html", context)
+    mode = request.GET.get("mode") if request.GET.get("mode") in diffing.MODES else "unified"
+    return render(
+        request,
+        "procedures/diff.html",
+        {
+            "procedure": procedure,
+            "versions": versions,
+            "old": old,
+            "new": new,
+            "mode": mode,
+            "diff": selectors.compare(old, new, mode),
+        },
+    )
 
 
 @login_required
@@ -237,7 +246,7 @@ def procedure_withdraw(request, slug):
     procedure = get_object_or_404(Procedure, slug=slug)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(" ".join(m for ms in form.errors.values() for m in ms))
+        return bad_request(request, " ".join(m for ms in form.errors.values() for m in ms))
     services.procedure_withdraw(
         actor=request.user, procedure=procedure, reason=form.cleaned_data["reason"]
     )
@@ -293,6 +302,8 @@ def version_detail(request, slug, major, minor):
 def _version_context(request, version, review_form=None) -> dict:
     user = request.user
     status = version.status
+    baseline = selectors.baseline_of(version)
+    mode = request.GET.get("mode") if request.GET.get("mode") in diffing.MODES else "unified"
     reviews = list(version.reviews.all())
     signatures = [
         r
@@ -315,6 +326,10 @@ def _version_context(request, version, review_form=None) -> dict:
         "may_withdraw": workflow.allowed("withdraw", status)
         and can(user, "version.withdraw", version),
         "is_author": version.author_id == user.pk,
+        "baseline": baseline,
+        "baseline_in_force": baseline is not None and baseline.pk == version.current_id,
+        "diff": selectors.compare(baseline, version, mode) if baseline else None,
+        "mode": mode,
         "review_form": review_form
         or ReviewForm(initial={"content_sha256": version.content_sha256}),
     }
@@ -370,7 +385,13 @@ def version_edit(request, slug, major, minor):
                 "their_text": data["body"],
                 "their_title": data["title"],
                 "their_summary": data["change_summary"],
-                "conflict_rows": diffing.side_by_side(latest.body, data["body"]),
+                "conflict_diff": diffing.diff(
+                    latest.body,
+                    data["body"],
+                    old_label=_("Saved"),
+                    new_label=_("Yours"),
+                    mode="side",
+                ),
             },
             status=409,
         )
@@ -395,7 +416,7 @@ def version_submit(request, slug, major, minor):
     try:
         revision = int(revision) if revision else None
     except ValueError:
-        return HttpResponseBadRequest(_("The revision must be a number."))
+        return bad_request(request, _("The revision must be a number."))
     try:
         services.version_submit(actor=request.user, version=version, revision=revision)
     except ValidationError as exc:
