@@ -28,7 +28,12 @@ def home(request):
         {"code": code, "label": label, "panels": panels_by_element.get(code, [])}
         for code, label in ElementCode.choices
     ]
-    return render(request, "portal/home.html", {"elements": elements})
+    work = []
+    for panel in registry.work_panels:
+        context = panel.build(request)
+        if context is not None:
+            work.append({"template": panel.template, "context": context, "key": panel.key})
+    return render(request, "portal/home.html", {"elements": elements, "work": work})
 
 
 @login_required

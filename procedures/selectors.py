@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from portal import diffing
@@ -270,3 +270,67 @@ def compare(old: ProcedureVersion, new: ProcedureVersion, mode: str = "unified")
         new_label=f"v{new.number}",
         mode=mode,
     )
+
+
+# "My work" on the home page: what this person has to do with procedures now.
+WORK_LIMIT = 10
+
+
+def to_acknowledge(user, now=None) -> list[Procedure]:
+    """Every procedure in force that ``user`` has not acknowledged in its current
+    major, each with ``read_number``: the version they acknowledged before, if any (a
+    re-ask after a major change, so the page can offer "what changed")."""
+    last_read = Acknowledgement.objects.filter(procedure=OuterRef("pk"), user=user).order_by(
+        "-major", "-acknowledged_at"
+    )
+    procedures = list(
+        unacknowledged_by(user, now).annotate(
+            read_major=Subquery(last_read.values("version__major")[:1]),
+            read_minor=Subquery(last_read.values("version__minor")[:1]),
+        )
+    )
+    for procedure in procedures:
+        procedure.read_number = (
+            f"{procedure.read_major}.{procedure.read_minor}"
+            if procedure.read_major is not None
+            else ""
+        )
+    return procedures
+
+
+def acknowledge_panel(request) -> dict | None:
+    procedures = to_acknowledge(request.user)
+    return {"procedures": procedures} if procedures else None
+
+
+def reviews_panel(request) -> dict | None:
+    if not can(request.user, "version.review"):
+        return None
+    waiting = awaiting_review(request.user).with_relations().order_by("submitted_at", "id")
+    versions = list(waiting[: WORK_LIMIT + 1])
+    if not versions:
+        return None
+    return {
+        "versions": versions[:WORK_LIMIT],
+        "more": len(versions) > WORK_LIMIT,
+    }
+
+
+def own_drafts_panel(request) -> dict | None:
+    """The person's versions still in the workflow: drafts, those sent back to them
+    (with the reviewer's latest comment), and those waiting for review."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    latest_comment = Review.objects.filter(version=OuterRef("pk")).exclude(comment="")
+    latest_comment = latest_comment.order_by("-created_at")
+    versions = list(
+        ProcedureVersion.objects.open()
+        .filter(author=user, procedure__withdrawn_at__isnull=True)
+        .with_relations()
+        .annotate(last_comment=Subquery(latest_comment.values("comment")[:1]))
+        .order_by("-updated_at", "-id")[: WORK_LIMIT + 1]
+    )
+    if not versions:
+        return None
+    return {"versions": versions[:WORK_LIMIT], "more": len(versions) > WORK_LIMIT}

@@ -217,3 +217,14 @@ def knowledge_panel(request) -> dict:
         "total": sum(counts.values()),
         "progress": progress,
     }
+
+
+def own_proposals_panel(request) -> dict | None:
+    """ "My work": the records this person proposed that still wait for a decision."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    adrs = list(
+        Adr.objects.filter(status=AdrStatus.PROPOSED, created_by=user).order_by("-number")[:11]
+    )
+    return {"adrs": adrs[:10], "more": len(adrs) > 10} if adrs else None
