@@ -10,8 +10,9 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from portal import diffing
+from portal.notifications.recipients import users_with_role
 from portal.policy import can
-from portal.roles import ROLE_NAMES
+from portal.roles import ROLE_NAMES, PortalRole
 from procedures.choices import ReviewDecision, SignatureMeaning, VersionStatus
 from procedures.models import (
     SYSTEM_USERNAME,
@@ -334,3 +335,22 @@ def own_drafts_panel(request) -> dict | None:
     if not versions:
         return None
     return {"versions": versions[:WORK_LIMIT], "more": len(versions) > WORK_LIMIT}
+
+
+REVIEWERS_SHOWN = 5
+
+
+def reviewers_for(procedure: Procedure, author) -> dict:
+    """Who will be asked to review a version by ``author``: the approvers other
+    than the author (four eyes), and how many signatures it needs."""
+    people = list(
+        users_with_role(PortalRole.APPROVER)
+        .exclude(pk=getattr(author, "pk", None))
+        .exclude(username=SYSTEM_USERNAME)
+        .order_by("first_name", "username")[: REVIEWERS_SHOWN + 1]
+    )
+    return {
+        "names": [p.get_full_name() or p.get_username() for p in people[:REVIEWERS_SHOWN]],
+        "more": len(people) > REVIEWERS_SHOWN,
+        "needed": procedure.required_approvals,
+    }

@@ -282,11 +282,8 @@ def version_new(request, slug):
                 messages.success(request, _("Draft %(number)s saved.") % {"number": version.number})
                 return redirect("procedures:version-edit", slug, version.major, version.minor)
         status = 400
-    return render(
-        request,
-        "procedures/editor.html",
-        {"form": form, "procedure": procedure, "new_version": True},
-        status=status,
+    return _editor(
+        request, {"form": form, "procedure": procedure, "new_version": True}, status=status
     )
 
 
@@ -335,6 +332,15 @@ def _version_context(request, version, review_form=None) -> dict:
     }
 
 
+def _editor(request, context: dict, status: int = 200):
+    """The editor page, with who will review the text and what it is compared with."""
+    procedure = context.get("procedure")
+    if procedure is not None:
+        context["reviewers"] = selectors.reviewers_for(procedure, request.user)
+        context["in_force"] = selectors.current_version_of(procedure)
+    return render(request, "procedures/editor.html", context, status=status)
+
+
 def _edit_initial(version) -> dict:
     initial = {field: getattr(version, field) for field in ProcedureVersion.CONTENT_FIELDS}
     return initial | {"revision": version.revision}
@@ -349,18 +355,11 @@ def version_edit(request, slug, major, minor):
         if not version.is_editable:
             return redirect("procedures:version", slug, major, minor)
         form = VersionEditForm(initial=_edit_initial(version))
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-        )
+        return _editor(request, {"form": form, "version": version, "procedure": procedure})
     form = VersionEditForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-            status=400,
+        return _editor(
+            request, {"form": form, "version": version, "procedure": procedure}, status=400
         )
     data = form.cleaned_data
     try:
@@ -374,9 +373,8 @@ def version_edit(request, slug, major, minor):
         # Lose nothing: show their text next to the saved one, on the latest revision.
         latest = ProcedureVersion.objects.get(pk=version.pk)
         fresh = VersionEditForm(initial=_edit_initial(latest))
-        return render(
+        return _editor(
             request,
-            "procedures/editor.html",
             {
                 "form": fresh,
                 "version": latest,
@@ -397,12 +395,18 @@ def version_edit(request, slug, major, minor):
         )
     except ValidationError as exc:
         _add_errors(form, exc)
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-            status=400,
+        return _editor(
+            request, {"form": form, "version": version, "procedure": procedure}, status=400
         )
+    if request.POST.get("then") == "submit":
+        # "Save and submit" from the editor: one click, and nothing typed is left behind.
+        try:
+            services.version_submit(actor=request.user, version=saved, revision=saved.revision)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("procedures:version-edit", slug, saved.major, saved.minor)
+        messages.success(request, _("Saved and submitted for review."))
+        return redirect("procedures:version", slug, saved.major, saved.minor)
     messages.success(request, _("Draft %(number)s saved.") % {"number": saved.number})
     return redirect("procedures:version-edit", slug, saved.major, saved.minor)
 

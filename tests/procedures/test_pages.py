@@ -259,3 +259,33 @@ def test_russian_ui(client_for, alice, bob, carol):
     editor.cookies["django_language"] = "ru"
     html = editor.get("/procedures/new/").content.decode()
     assert "Новый регламент" in html and "Предпросмотр" in html
+
+
+def test_the_editor_names_the_reviewers_and_saves_and_submits_in_one_click(
+    client_for, alice, bob, carol
+):
+    version = approved(alice, bob, body="Old\n")
+    draft = services.version_create(actor=alice, procedure=version.procedure, body="New\n")
+    url = f"/procedures/{version.procedure.slug}/v{draft.number}/edit/"
+    c = client_for(alice)
+    html = c.get(url).content.decode()
+    assert "Reviewed by Bob: 1 approval needed." in html
+    assert f"?from=1.0&amp;to={draft.number}" in html  # compare with the version in force
+    response = c.post(
+        url,
+        {
+            "title": draft.title,
+            "change_kind": "major",
+            "change_summary": "Newer words",
+            "body": "Newest\n",
+            "revision": draft.revision,
+            "then": "submit",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"/v{draft.number}/")
+    draft.refresh_from_db()
+    assert (draft.status, draft.body, draft.change_summary) == (
+        "in_review",
+        "Newest\n",
+        "Newer words",
+    )
