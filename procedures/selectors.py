@@ -354,3 +354,22 @@ def reviewers_for(procedure: Procedure, author) -> dict:
         "more": len(people) > REVIEWERS_SHOWN,
         "needed": procedure.required_approvals,
     }
+
+
+def reading_of(user, procedure: Procedure, current: ProcedureVersion | None) -> dict:
+    """What ``user`` has read of ``procedure``: ``ack``, their acknowledgement of the
+    current major (its version may be older than ``current`` after a minor change),
+    and, when they are asked again after a major change, ``read`` (the version they
+    acknowledged before) with ``changes`` (its diff against ``current``). Two queries."""
+    if current is None or not user.is_authenticated:
+        return {"ack": None, "read": None, "changes": None}
+    acks = list(
+        procedure.acknowledgements.filter(user=user, major__lte=current.major)
+        .select_related("version")
+        .order_by("-major")[:1]
+    )
+    ack = acks[0] if acks else None
+    if ack is not None and ack.major == current.major:
+        return {"ack": ack, "read": None, "changes": None}
+    read = ack.version if ack is not None else None
+    return {"ack": None, "read": read, "changes": compare(read, current) if read else None}

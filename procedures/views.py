@@ -131,6 +131,7 @@ def procedure_detail(request, slug):
     versions = selectors.history_of(procedure)
     current = next((v for v in versions if v.pk == procedure.current_version_id), None)
     open_version = next((v for v in versions if v.status in OPEN_STATUSES), None)
+    reading = selectors.reading_of(request.user, procedure, current)
     return render(
         request,
         "procedures/detail.html",
@@ -140,7 +141,8 @@ def procedure_detail(request, slug):
             "open_version": open_version,
             "versions": versions,
             "acks": selectors.acknowledgement_status(procedure, current),
-            "acknowledged": selectors.has_acknowledged(request.user, procedure, current),
+            "reading": reading,
+            "acknowledged": reading["ack"] is not None,
             "may_acknowledge": can(request.user, "procedure.acknowledge", procedure)
             and current is not None
             and not procedure.is_withdrawn,
@@ -232,6 +234,7 @@ def procedure_acknowledge(request, slug):
             {
                 "procedure": procedure,
                 "current": current,
+                "reading": selectors.reading_of(request.user, procedure, current),
                 "acknowledged": True,
                 "may_acknowledge": True,
             },
