@@ -41,6 +41,7 @@ services:
 
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

@@ -13,11 +13,12 @@ class KnowledgeConfig(AppConfig):
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)
         )
-        from knowledge.selectors.adr import knowledge_panel
+        from knowledge.selectors.adr import knowledge_panel, own_proposals_panel
+        from knowledge.selectors.onboarding import onboarding_panel
         from knowledge.selectors.raci import people_panel
         from knowledge.starter import seed_knowledge
         from portal.elements import ElementCode
-        from portal.registry import HomePanel, registry
+        from portal.registry import HomePanel, WorkPanel, registry
 
         registry.add_nav_item(30, "knowledge:index", _("Knowledge"), "/knowledge/")
         registry.add_home_panel(
@@ -37,5 +38,11 @@ class KnowledgeConfig(AppConfig):
                 build=people_panel,
                 order=10,
             )
+        )
+        registry.add_work_panel(
+            WorkPanel("onboarding", "knowledge/_work_onboarding.html", onboarding_panel, 10)
+        )
+        registry.add_work_panel(
+            WorkPanel("proposals", "knowledge/_work_proposals.html", own_proposals_panel, 50)
         )
         registry.add_seeder(30, "knowledge", seed_knowledge)

@@ -13,3 +13,18 @@ def keycloak_secret_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def site_url_check(app_configs, **kwargs):
+    """E-mails and webhooks are sent from workers, with no request to take the
+    address from: without SITE_URL their links point at the development address."""
+    if not settings.SITE_URL_SET:
+        return [
+            Warning(
+                f"SITE_URL is not set: links in e-mails and webhooks go to {settings.SITE_URL}.",
+                hint="Set SITE_URL to the portal's public address, e.g. https://portal.example.org.",
+                id="portal.W002",
+            )
+        ]
+    return []

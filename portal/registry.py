@@ -20,6 +20,18 @@ class HomePanel:
 
 
 @dataclass(frozen=True)
+class WorkPanel:
+    """A card of "My work" at the top of the home page: what this person has to do
+    now. ``build(request)`` returns the template context, or None when there is
+    nothing for them (the card is then left out); constant queries, like HomePanel."""
+
+    key: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SearchProvider:
     """One kind of record in the portal's search index (``portal.SearchEntry``).
 
@@ -80,6 +92,7 @@ class ObjectSection:
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
+    work_panels: list[WorkPanel] = field(default_factory=list)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
     notification_kinds: dict[str, str] = field(default_factory=dict)
     nav_items: list[tuple[int, str, str, str]] = field(default_factory=list)
@@ -120,6 +133,17 @@ class Registry:
         _once({p.key for p in self.home_panels}, panel.key, "home panel")
         self.home_panels.append(panel)
         self.home_panels.sort(key=lambda p: (p.order, p.key))
+
+    def add_work_panel(self, panel: WorkPanel) -> None:
+        """Registering the same panel again (a second ``ready()``) is a no-op; another
+        panel under a key already taken is a mistake and raises."""
+        for existing in self.work_panels:
+            if existing.key == panel.key:
+                if existing != panel:
+                    raise ValueError(f"work panel {panel.key!r} registered twice")
+                return
+        self.work_panels.append(panel)
+        self.work_panels.sort(key=lambda p: (p.order, p.key))
 
     def add_search_provider(self, provider: SearchProvider) -> None:
         _once(self.search_providers, provider.kind, "search kind")

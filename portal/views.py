@@ -28,7 +28,12 @@ def home(request):
         {"code": code, "label": label, "panels": panels_by_element.get(code, [])}
         for code, label in ElementCode.choices
     ]
-    return render(request, "portal/home.html", {"elements": elements})
+    work = []
+    for panel in registry.work_panels:
+        context = panel.build(request)
+        if context is not None:
+            work.append({"template": panel.template, "context": context, "key": panel.key})
+    return render(request, "portal/home.html", {"elements": elements, "work": work})
 
 
 @login_required
@@ -50,6 +55,11 @@ def audit_list(request):
         "portal/audit_list.html",
         {"page": page, "verb": verb, "actor": actor, "object_type": object_type},
     )
+
+
+def bad_request(request, message: str):
+    """A styled 400 that says what was wrong with the address or the form."""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):

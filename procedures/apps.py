@@ -10,7 +10,7 @@ class ProceduresConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from portal.elements import ElementCode
-        from portal.registry import HomePanel, registry
+        from portal.registry import HomePanel, WorkPanel, registry
         from procedures import (
             backup,  # noqa: F401  (its part of export_portal / import_portal)
             notifications,  # noqa: F401  (notification rules)
@@ -19,7 +19,12 @@ class ProceduresConfig(AppConfig):
         )
         from procedures.reference import ensure_categories
         from procedures.seed import seed_procedures
-        from procedures.selectors import home_panel
+        from procedures.selectors import (
+            acknowledge_panel,
+            home_panel,
+            own_drafts_panel,
+            reviews_panel,
+        )
 
         registry.add_nav_item(20, "procedures:list", _("Procedures"), "/procedures/")
         registry.add_home_panel(
@@ -31,6 +36,12 @@ class ProceduresConfig(AppConfig):
                 order=10,
             )
         )
+        for key, template, build, order in (
+            ("acknowledge", "procedures/_work_acknowledge.html", acknowledge_panel, 20),
+            ("reviews", "procedures/_work_reviews.html", reviews_panel, 30),
+            ("drafts", "procedures/_work_drafts.html", own_drafts_panel, 40),
+        ):
+            registry.add_work_panel(WorkPanel(key, template, build, order))
         registry.add_seeder(20, "procedures", seed_procedures)
         # Categories come back after a flush (transactional tests, `manage.py flush`).
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="procedure-categories")

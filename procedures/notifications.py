@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from portal.notifications import Message, notification_check, notification_rule
+from portal.notifications import Message, Resolved, notification_check, notification_rule
 from portal.notifications.kinds import NotificationKind
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
@@ -25,8 +25,17 @@ def _version(event) -> ProcedureVersion | None:
     return ProcedureVersion.objects.select_related("procedure").filter(pk=event.object_id).first()
 
 
-def _params(event, version: ProcedureVersion) -> dict:
-    return {"actor": event.actor_label, "object": f"{version.procedure.title} v{version.number}"}
+def _params(event, version: ProcedureVersion, detail: str = "") -> dict:
+    """``detail`` is what people wrote: the change summary, or the reviewer's comment."""
+    params = {"actor": event.actor_label, "object": f"{version.procedure.title} v{version.number}"}
+    detail = detail or version.change_summary
+    if detail:
+        params["detail"] = detail[:500]
+    return params
+
+
+def ack_key(procedure_id: int, major: int) -> str:
+    return f"ack:{procedure_id}:{major}"
 
 
 def _url(version: ProcedureVersion) -> str:
@@ -74,7 +83,7 @@ def version_approved(event):
                 text_key="acknowledgement_required",
                 params=_params(event, version),
                 url=procedure_url(version.procedure.slug),
-                dedup_key=f"ack:{version.procedure_id}:{version.major}",
+                dedup_key=ack_key(version.procedure_id, version.major),
             )
         )
     return messages
@@ -90,7 +99,7 @@ def _decided(text_key: str):
                 kind=NotificationKind.VERSION_DECIDED,
                 recipients=[version.author_id],
                 text_key=text_key,
-                params=_params(event, version),
+                params=_params(event, version, (event.after or {}).get("comment", "")),
                 url=_url(version),
             )
         ]
@@ -100,6 +109,15 @@ def _decided(text_key: str):
 
 notification_rule("procedure.version_reject")(_decided("version_rejected"))
 notification_rule("procedure.version_request_changes")(_decided("version_changes_requested"))
+
+
+@notification_rule("procedure.acknowledge")
+def acknowledgement_done(event):
+    """Once she has acknowledged, the notice asking her to is settled."""
+    major = (event.after or {}).get("major")
+    if event.object_type != "procedures.procedure" or major is None or event.actor_id is None:
+        return []
+    return [Resolved([event.actor_id], ack_key(int(event.object_id), int(major)))]
 
 
 @notification_check("procedures.review_due")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from portal import diffing
+from portal.notifications.recipients import users_with_role
 from portal.policy import can
-from portal.roles import ROLE_NAMES
+from portal.roles import ROLE_NAMES, PortalRole
 from procedures.choices import ReviewDecision, SignatureMeaning, VersionStatus
 from procedures.models import (
     SYSTEM_USERNAME,
@@ -236,3 +238,138 @@ def procedures_for_export(now=None) -> list[tuple[Procedure, ProcedureVersion]]:
         version.procedure = procedure
         result.append((procedure, version))
     return result
+
+
+def version_text(version: ProcedureVersion) -> str:
+    """What a reader compares: the title as a heading, then the body."""
+    return f"# {version.title}\n\n{version.body}"
+
+
+def baseline_of(version: ProcedureVersion) -> ProcedureVersion | None:
+    """The version a reviewer compares ``version`` with: the one in force, or, for
+    the version in force itself (or an older one), the approved one before it."""
+    current_id = getattr(version, "current_id", None)
+    approved = version.procedure.versions.filter(status=VersionStatus.APPROVED).select_related(
+        "author"
+    )
+    if current_id and current_id != version.pk and version.status != VersionStatus.APPROVED:
+        return approved.filter(pk=current_id).first()
+    return (
+        approved.filter(
+            Q(major__lt=version.major) | Q(major=version.major, minor__lt=version.minor)
+        )
+        .order_by("-major", "-minor")
+        .first()
+    )
+
+
+def compare(old: ProcedureVersion, new: ProcedureVersion, mode: str = "unified"):
+    return diffing.diff(
+        version_text(old),
+        version_text(new),
+        old_label=f"v{old.number}",
+        new_label=f"v{new.number}",
+        mode=mode,
+    )
+
+
+# "My work" on the home page: what this person has to do with procedures now.
+WORK_LIMIT = 10
+
+
+def to_acknowledge(user, now=None) -> list[Procedure]:
+    """Every procedure in force that ``user`` has not acknowledged in its current
+    major, each with ``read_number``: the version they acknowledged before, if any (a
+    re-ask after a major change, so the page can offer "what changed")."""
+    last_read = Acknowledgement.objects.filter(procedure=OuterRef("pk"), user=user).order_by(
+        "-major", "-acknowledged_at"
+    )
+    procedures = list(
+        unacknowledged_by(user, now).annotate(
+            read_major=Subquery(last_read.values("version__major")[:1]),
+            read_minor=Subquery(last_read.values("version__minor")[:1]),
+        )
+    )
+    for procedure in procedures:
+        procedure.read_number = (
+            f"{procedure.read_major}.{procedure.read_minor}"
+            if procedure.read_major is not None
+            else ""
+        )
+    return procedures
+
+
+def acknowledge_panel(request) -> dict | None:
+    procedures = to_acknowledge(request.user)
+    return {"procedures": procedures} if procedures else None
+
+
+def reviews_panel(request) -> dict | None:
+    if not can(request.user, "version.review"):
+        return None
+    waiting = awaiting_review(request.user).with_relations().order_by("submitted_at", "id")
+    versions = list(waiting[: WORK_LIMIT + 1])
+    if not versions:
+        return None
+    return {
+        "versions": versions[:WORK_LIMIT],
+        "more": len(versions) > WORK_LIMIT,
+    }
+
+
+def own_drafts_panel(request) -> dict | None:
+    """The person's versions still in the workflow: drafts, those sent back to them
+    (with the reviewer's latest comment), and those waiting for review."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    latest_comment = Review.objects.filter(version=OuterRef("pk")).exclude(comment="")
+    latest_comment = latest_comment.order_by("-created_at")
+    versions = list(
+        ProcedureVersion.objects.open()
+        .filter(author=user, procedure__withdrawn_at__isnull=True)
+        .with_relations()
+        .annotate(last_comment=Subquery(latest_comment.values("comment")[:1]))
+        .order_by("-updated_at", "-id")[: WORK_LIMIT + 1]
+    )
+    if not versions:
+        return None
+    return {"versions": versions[:WORK_LIMIT], "more": len(versions) > WORK_LIMIT}
+
+
+REVIEWERS_SHOWN = 5
+
+
+def reviewers_for(procedure: Procedure, author) -> dict:
+    """Who will be asked to review a version by ``author``: the approvers other
+    than the author (four eyes), and how many signatures it needs."""
+    people = list(
+        users_with_role(PortalRole.APPROVER)
+        .exclude(pk=getattr(author, "pk", None))
+        .exclude(username=SYSTEM_USERNAME)
+        .order_by("first_name", "username")[: REVIEWERS_SHOWN + 1]
+    )
+    return {
+        "names": [p.get_full_name() or p.get_username() for p in people[:REVIEWERS_SHOWN]],
+        "more": len(people) > REVIEWERS_SHOWN,
+        "needed": procedure.required_approvals,
+    }
+
+
+def reading_of(user, procedure: Procedure, current: ProcedureVersion | None) -> dict:
+    """What ``user`` has read of ``procedure``: ``ack``, their acknowledgement of the
+    current major (its version may be older than ``current`` after a minor change),
+    and, when they are asked again after a major change, ``read`` (the version they
+    acknowledged before) with ``changes`` (its diff against ``current``). Two queries."""
+    if current is None or not user.is_authenticated:
+        return {"ack": None, "read": None, "changes": None}
+    acks = list(
+        procedure.acknowledgements.filter(user=user, major__lte=current.major)
+        .select_related("version")
+        .order_by("-major")[:1]
+    )
+    ack = acks[0] if acks else None
+    if ack is not None and ack.major == current.major:
+        return {"ack": ack, "read": None, "changes": None}
+    read = ack.version if ack is not None else None
+    return {"ack": None, "read": read, "changes": compare(read, current) if read else None}

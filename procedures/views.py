@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal import diffing
 from portal.errors import ConflictError
 from portal.markdown import render_markdown, validate_markdown
 from portal.policy import can, require
-from procedures import diffing, selectors, services, workflow
+from portal.views import bad_request
+from procedures import selectors, services, workflow
 from procedures.choices import OPEN_STATUSES, ReviewDecision, SignatureMeaning
 from procedures.forms import (
     ProcedureCreateForm,
@@ -129,6 +131,7 @@ def procedure_detail(request, slug):
     versions = selectors.history_of(procedure)
     current = next((v for v in versions if v.pk == procedure.current_version_id), None)
     open_version = next((v for v in versions if v.status in OPEN_STATUSES), None)
+    reading = selectors.reading_of(request.user, procedure, current)
     return render(
         request,
         "procedures/detail.html",
@@ -138,7 +141,8 @@ def procedure_detail(request, slug):
             "open_version": open_version,
             "versions": versions,
             "acks": selectors.acknowledgement_status(procedure, current),
-            "acknowledged": selectors.has_acknowledged(request.user, procedure, current),
+            "reading": reading,
+            "acknowledged": reading["ack"] is not None,
             "may_acknowledge": can(request.user, "procedure.acknowledge", procedure)
             and current is not None
             and not procedure.is_withdrawn,
@@ -164,7 +168,8 @@ def procedure_history(request, slug):
 
 
 def _parse_number(value: str) -> tuple[int, int] | None:
-    match = NUMBER_RE.match(value or "")
+    """ "1.0" or "v1.0", as the history and the links write it."""
+    match = NUMBER_RE.match((value or "").strip().removeprefix("v"))
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
@@ -180,33 +185,39 @@ def procedure_diff(request, slug):
             "procedures/diff.html",
             {"procedure": procedure, "versions": versions, "too_few": True},
         )
+    numbers = {}
+    for key in ("from", "to"):
+        if key in request.GET:
+            numbers[key] = _parse_number(request.GET[key])
+            if numbers[key] is None:
+                return bad_request(
+                    request,
+                    _("“%(value)s” is not a version number: write it as 1.0 or v1.0.")
+                    % {"value": request.GET[key][:20]},
+                )
     by_number = {(v.major, v.minor): v for v in versions}
-    old_n = _parse_number(request.GET.get("from", "")) if "from" in request.GET else None
-    new_n = _parse_number(request.GET.get("to", "")) if "to" in request.GET else None
-    if ("from" in request.GET and old_n is None) or ("to" in request.GET and new_n is None):
-        return HttpResponseBadRequest(_("A version number looks like 1.0."))
-    old = by_number.get(old_n) if old_n else versions[1]
-    new = by_number.get(new_n) if new_n else versions[0]
+    new = by_number.get(numbers["to"]) if "to" in numbers else versions[0]
+    if "from" in numbers:
+        old = by_number.get(numbers["from"])
+    else:
+        # By default: what the newest version changes against the one in force.
+        old = selectors.baseline_of(new) if new else None
+        old = old or next((v for v in versions if v.pk != getattr(new, "pk", None)), None)
     if old is None or new is None:
         raise Http404(_("No such version."))
-    mode = "unified" if request.GET.get("mode") == "unified" else "side"
-    old_text = f"# {old.title}\n\n{old.body}"
-    new_text = f"# {new.title}\n\n{new.body}"
-    context = {
-        "procedure": procedure,
-        "versions": versions,
-        "old": old,
-        "new": new,
-        "mode": mode,
-        "identical": old_text == new_text,
-    }
-    if mode == "unified":
-        context["lines"] = diffing.unified(
-            old_text, new_text, old_label=f"v{old.number}", new_label=f"v{new.number}"
-        )
-    else:
-        context["rows"] = diffing.side_by_side(old_text, new_text)
-    return render(request, "procedures/diff.html", context)
+    mode = request.GET.get("mode") if request.GET.get("mode") in diffing.MODES else "unified"
+    return render(
+        request,
+        "procedures/diff.html",
+        {
+            "procedure": procedure,
+            "versions": versions,
+            "old": old,
+            "new": new,
+            "mode": mode,
+            "diff": selectors.compare(old, new, mode),
+        },
+    )
 
 
 @login_required
@@ -223,6 +234,7 @@ def procedure_acknowledge(request, slug):
             {
                 "procedure": procedure,
                 "current": current,
+                "reading": selectors.reading_of(request.user, procedure, current),
                 "acknowledged": True,
                 "may_acknowledge": True,
             },
@@ -237,7 +249,7 @@ def procedure_withdraw(request, slug):
     procedure = get_object_or_404(Procedure, slug=slug)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(" ".join(m for ms in form.errors.values() for m in ms))
+        return bad_request(request, " ".join(m for ms in form.errors.values() for m in ms))
     services.procedure_withdraw(
         actor=request.user, procedure=procedure, reason=form.cleaned_data["reason"]
     )
@@ -273,11 +285,8 @@ def version_new(request, slug):
                 messages.success(request, _("Draft %(number)s saved.") % {"number": version.number})
                 return redirect("procedures:version-edit", slug, version.major, version.minor)
         status = 400
-    return render(
-        request,
-        "procedures/editor.html",
-        {"form": form, "procedure": procedure, "new_version": True},
-        status=status,
+    return _editor(
+        request, {"form": form, "procedure": procedure, "new_version": True}, status=status
     )
 
 
@@ -293,6 +302,8 @@ def version_detail(request, slug, major, minor):
 def _version_context(request, version, review_form=None) -> dict:
     user = request.user
     status = version.status
+    baseline = selectors.baseline_of(version)
+    mode = request.GET.get("mode") if request.GET.get("mode") in diffing.MODES else "unified"
     reviews = list(version.reviews.all())
     signatures = [
         r
@@ -315,9 +326,22 @@ def _version_context(request, version, review_form=None) -> dict:
         "may_withdraw": workflow.allowed("withdraw", status)
         and can(user, "version.withdraw", version),
         "is_author": version.author_id == user.pk,
+        "baseline": baseline,
+        "baseline_in_force": baseline is not None and baseline.pk == version.current_id,
+        "diff": selectors.compare(baseline, version, mode) if baseline else None,
+        "mode": mode,
         "review_form": review_form
         or ReviewForm(initial={"content_sha256": version.content_sha256}),
     }
+
+
+def _editor(request, context: dict, status: int = 200):
+    """The editor page, with who will review the text and what it is compared with."""
+    procedure = context.get("procedure")
+    if procedure is not None:
+        context["reviewers"] = selectors.reviewers_for(procedure, request.user)
+        context["in_force"] = selectors.current_version_of(procedure)
+    return render(request, "procedures/editor.html", context, status=status)
 
 
 def _edit_initial(version) -> dict:
@@ -334,18 +358,11 @@ def version_edit(request, slug, major, minor):
         if not version.is_editable:
             return redirect("procedures:version", slug, major, minor)
         form = VersionEditForm(initial=_edit_initial(version))
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-        )
+        return _editor(request, {"form": form, "version": version, "procedure": procedure})
     form = VersionEditForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-            status=400,
+        return _editor(
+            request, {"form": form, "version": version, "procedure": procedure}, status=400
         )
     data = form.cleaned_data
     try:
@@ -359,9 +376,8 @@ def version_edit(request, slug, major, minor):
         # Lose nothing: show their text next to the saved one, on the latest revision.
         latest = ProcedureVersion.objects.get(pk=version.pk)
         fresh = VersionEditForm(initial=_edit_initial(latest))
-        return render(
+        return _editor(
             request,
-            "procedures/editor.html",
             {
                 "form": fresh,
                 "version": latest,
@@ -370,18 +386,30 @@ def version_edit(request, slug, major, minor):
                 "their_text": data["body"],
                 "their_title": data["title"],
                 "their_summary": data["change_summary"],
-                "conflict_rows": diffing.side_by_side(latest.body, data["body"]),
+                "conflict_diff": diffing.diff(
+                    latest.body,
+                    data["body"],
+                    old_label=_("Saved"),
+                    new_label=_("Yours"),
+                    mode="side",
+                ),
             },
             status=409,
         )
     except ValidationError as exc:
         _add_errors(form, exc)
-        return render(
-            request,
-            "procedures/editor.html",
-            {"form": form, "version": version, "procedure": procedure},
-            status=400,
+        return _editor(
+            request, {"form": form, "version": version, "procedure": procedure}, status=400
         )
+    if request.POST.get("then") == "submit":
+        # "Save and submit" from the editor: one click, and nothing typed is left behind.
+        try:
+            services.version_submit(actor=request.user, version=saved, revision=saved.revision)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("procedures:version-edit", slug, saved.major, saved.minor)
+        messages.success(request, _("Saved and submitted for review."))
+        return redirect("procedures:version", slug, saved.major, saved.minor)
     messages.success(request, _("Draft %(number)s saved.") % {"number": saved.number})
     return redirect("procedures:version-edit", slug, saved.major, saved.minor)
 
@@ -395,7 +423,7 @@ def version_submit(request, slug, major, minor):
     try:
         revision = int(revision) if revision else None
     except ValueError:
-        return HttpResponseBadRequest(_("The revision must be a number."))
+        return bad_request(request, _("The revision must be a number."))
     try:
         services.version_submit(actor=request.user, version=version, revision=revision)
     except ValidationError as exc:

@@ -169,7 +169,7 @@ class FileResultSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportReportSerializer(serializers.Serializer):
+class DataImportReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     created = serializers.IntegerField()
     skipped = serializers.IntegerField()

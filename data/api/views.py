@@ -151,7 +151,7 @@ class DatasetViewSet(ServiceViewSet):
     @extend_schema(
         summary="Read .dvc files and dvc.lock (multipart, field 'files', repeated)",
         request={"multipart/form-data": s.DvcUploadSerializer},
-        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+        responses={200: s.DataImportReportSerializer, 400: s.DataImportReportSerializer},
     )
     @action(
         detail=False,
@@ -204,7 +204,7 @@ class NetworkLinkViewSet(ServiceViewSet):
     @extend_schema(
         summary="Record iperf3 -J results (multipart, field 'files', repeated)",
         request={"multipart/form-data": s.UploadSerializer},
-        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+        responses={200: s.DataImportReportSerializer, 400: s.DataImportReportSerializer},
     )
     @action(
         detail=True,

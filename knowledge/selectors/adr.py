@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
@@ -13,6 +12,7 @@ from knowledge.adr_format import ExportAdr, ExportLink, render_madr, render_nyga
 from knowledge.choices import AdrStatus, LinkKind
 from knowledge.models import Adr, AdrLink, AdrRevision, AdrStatusChange
 from knowledge.selectors.onboarding import enrolments_of, progress_of
+from portal import diffing
 
 # Phrases written into files; files are English whatever the reader's language.
 FILE_PHRASES = {
@@ -64,21 +64,13 @@ def history_of(adr: Adr) -> tuple[list[AdrStatusChange], list[AdrRevision]]:
     return changes, revisions
 
 
-def revision_diff(adr: Adr, a: int, b: int) -> list[tuple[str, str]]:
+def revision_diff(adr: Adr, a: int, b: int, mode: str = "unified") -> diffing.Diff:
     texts = dict(
         AdrRevision.objects.filter(adr=adr, number__in=[a, b]).values_list("number", "content")
     )
     if a not in texts or b not in texts:
         raise AdrRevision.DoesNotExist
-    lines = []
-    for line in difflib.unified_diff(
-        texts[a].splitlines(), texts[b].splitlines(), f"r{a}", f"r{b}", lineterm="", n=3
-    ):
-        kind = "add" if line.startswith("+") else "del" if line.startswith("-") else ""
-        if line.startswith(("+++", "---")):
-            kind = ""
-        lines.append((kind, line))
-    return lines
+    return diffing.diff(texts[a], texts[b], old_label=f"r{a}", new_label=f"r{b}", mode=mode)
 
 
 def timeline(adrs: list[Adr]) -> list[tuple[int | None, list[Adr]]]:
@@ -233,3 +225,14 @@ def knowledge_panel(request) -> dict:
         "total": sum(counts.values()),
         "progress": progress,
     }
+
+
+def own_proposals_panel(request) -> dict | None:
+    """ "My work": the records this person proposed that still wait for a decision."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    adrs = list(
+        Adr.objects.filter(status=AdrStatus.PROPOSED, created_by=user).order_by("-number")[:11]
+    )
+    return {"adrs": adrs[:10], "more": len(adrs) > 10} if adrs else None

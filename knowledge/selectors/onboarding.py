@@ -176,3 +176,23 @@ def tracks_for_editor():
     return Track.objects.select_related("role").prefetch_related(
         "steps__procedure", "steps__adr", "steps__depends_on"
     )
+
+
+NEXT_STEPS = 3
+
+
+def onboarding_panel(request) -> dict | None:
+    """ "My work": each of the person's tracks with its progress and the next few
+    steps they can do now (open ones first, then those waiting on another step)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    progress = progress_of(enrolments_of(user))
+    if not progress:
+        return None
+    tracks = []
+    for p in progress:
+        todo = [s for s in p.steps if s.state == StepState.OPEN]
+        todo += [s for s in p.steps if s.state == StepState.BLOCKED]
+        tracks.append({"progress": p, "next": todo[:NEXT_STEPS], "left": len(todo)})
+    return {"tracks": tracks}

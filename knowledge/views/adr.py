@@ -20,6 +20,7 @@ from knowledge.models.adr import SECTION_FIELDS
 from knowledge.selectors import adr as selectors
 from knowledge.selectors.adr_components import components_of
 from knowledge.views._common import add_form_errors, back_with_errors
+from portal import diffing
 from portal.elements import ElementCode
 from portal.errors import WorkflowError
 from portal.policy import can, require
@@ -276,10 +277,13 @@ def adr_diff(request, number: int):
     try:
         a = int(request.GET.get("a", adr.revision - 1))
         b = int(request.GET.get("b", adr.revision))
-        lines = selectors.revision_diff(adr, a, b)
+        mode = request.GET.get("mode") if request.GET.get("mode") in diffing.MODES else "unified"
+        diff = selectors.revision_diff(adr, a, b, mode)
     except (ValueError, AdrRevision.DoesNotExist) as exc:
         raise Http404 from exc
-    return render(request, "knowledge/adr_diff.html", {"adr": adr, "a": a, "b": b, "lines": lines})
+    return render(
+        request, "knowledge/adr_diff.html", {"adr": adr, "a": a, "b": b, "diff": diff, "mode": mode}
+    )
 
 
 @login_required

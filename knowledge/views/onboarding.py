@@ -59,6 +59,13 @@ def enrol(request):
     )
 
 
+def _back(request):
+    """Where a step's button returns: the home page's "My work" or the track."""
+    if request.POST.get("back") == "home":
+        return redirect("home")
+    return redirect("knowledge:onboarding-mine")
+
+
 def _enrolment_step(request, enrolment_id: int, step_id: int):
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("track", "user"), pk=enrolment_id
@@ -76,7 +83,7 @@ def step_complete(request, enrolment_id: int, step_id: int):
     except ValidationError as exc:
         return back_with_errors(request, exc, "knowledge:onboarding-mine")
     messages.success(request, _("Done: %(step)s") % {"step": step.display_title})
-    return redirect("knowledge:onboarding-mine")
+    return _back(request)
 
 
 @login_required
@@ -90,7 +97,7 @@ def step_acknowledge(request, enrolment_id: int, step_id: int):
     messages.success(
         request, _("Acknowledged: %(procedure)s") % {"procedure": step.procedure.title}
     )
-    return redirect("knowledge:onboarding-mine")
+    return _back(request)
 
 
 @login_required

@@ -27,6 +27,16 @@ class Message:
     fallback_text: str = ""
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """What a rule returns, beside messages, when the event settles an earlier notice:
+    the recipients' unread notifications under ``dedup_key`` are marked read (carol
+    acknowledges, so "read and acknowledge it" stops asking)."""
+
+    recipients: Iterable
+    dedup_key: str
+
+
 Rule = Callable[[object], Iterable[Message]]
 Check = Callable[[], Iterable[Message]]
 

@@ -64,6 +64,12 @@ class Notification(models.Model):
         return f"{self.recipient_id} {self.kind}: {self.text}"
 
     @property
+    def detail(self) -> str:
+        """Words a person wrote for it (a change summary, a reviewer's comment), shown
+        under the sentence as they were written, in whatever language."""
+        return str((self.params or {}).get("detail", ""))[:1000]
+
+    @property
     def text(self) -> str:
         template = TEXTS.get(self.text_key)
         if template is None:

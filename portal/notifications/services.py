@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record, jsonable
 from portal.http import HttpError, http_request
 from portal.models import AuditEvent
-from portal.notifications import Message, checks, rules_for
+from portal.notifications import Message, Resolved, checks, rules_for
 from portal.notifications.models import (
     DeliveryStatus,
     Notification,
@@ -150,6 +150,7 @@ def _payload(message: Message, event: AuditEvent | None) -> dict:
         # "text" is what Mattermost and Slack incoming webhooks display.
         "text": f"{text} {url}".strip(),
         "message": text,
+        "detail": probe.detail,
         "url": url,
         "params": message.params,
         "sent_at": timezone.now(),
@@ -169,7 +170,13 @@ def notifications_for_event(*, event_id: int) -> list[Notification]:
     event = AuditEvent.objects.select_related("actor").filter(pk=event_id).first()
     if event is None:
         return []
-    messages = [m for rule in rules_for(event.verb) for m in rule(event)]
+    results = [m for rule in rules_for(event.verb) for m in rule(event)]
+    for resolved in (r for r in results if isinstance(r, Resolved)):
+        Notification.objects.unread().filter(
+            recipient_id__in=[_user_id(u) for u in resolved.recipients],
+            dedup_key=resolved.dedup_key,
+        ).update(read_at=timezone.now())
+    messages = [m for m in results if isinstance(m, Message)]
     return notifications_deliver(messages=messages, event=event) if messages else []
 
 
@@ -237,7 +244,10 @@ def notification_email_send(*, notification_id: int) -> bool:
     try:
         send_mail(
             subject=f"[{_('MLOps Portal')}] {notification.text}"[:200],
-            message=f"{notification.text}\n\n{link}\n\n-- \n{footer}\n",
+            message="\n\n".join(
+                part for part in (notification.text, notification.detail, link) if part
+            )
+            + f"\n\n-- \n{footer}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.recipient.email],
         )

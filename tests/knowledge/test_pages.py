@@ -72,7 +72,7 @@ def test_an_editor_writes_a_record_with_a_live_preview(client_for, alice):
     )
     assert edit.status_code == 302
     diff = client.get(f"/knowledge/adr/{adr.number}/diff/?a=1&b=2").content.decode()
-    assert "+Use Kueue queues" in diff
+    assert "Use Kueue<ins> queues</ins>" in diff
 
 
 def test_bad_editor_input_is_a_400_and_stores_nothing(client_for, alice, settings):

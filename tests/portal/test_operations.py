@@ -31,6 +31,7 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_SECONDS": "31536000",
     "BEHIND_TLS_PROXY": "true",
     "ALLOWED_HOSTS": "portal.example.org",
+    "SITE_URL": "https://portal.example.org",
 }
 
 
@@ -361,6 +362,7 @@ def test_the_production_profile_alone_is_enough():
         "PORTAL_PROFILE": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "portal.example.org",
+        "SITE_URL": "https://portal.example.org",
     }
     result = deploy_check(env)
     assert result.returncode == 0, result.stdout + result.stderr

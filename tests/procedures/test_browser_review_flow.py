@@ -46,7 +46,7 @@ def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
             page.wait_for_selector("#preview h2")  # the live preview rendered it
             page.click("text=Create draft")
             page.wait_for_url(re.compile(r".*/gpu-reservations/v1\.0/edit/$"))
-            page.click("aside >> text=Submit for review")
+            page.click("text=Save and submit for review")
             page.wait_for_url(re.compile(r".*/gpu-reservations/v1\.0/$"))
             assert "In review" in page.inner_text(".badge.in_review")
             context.close()
@@ -55,8 +55,7 @@ def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
             context, page = sign_in(browser, base, "bob")
             page.goto(f"{base}/procedures/review-queue/")
             page.click("text=GPU reservations")
-            page.select_option("select[name=decision]", "approve")
-            page.click("text=Record my decision")
+            page.click("#review button[value=approve]")
             page.wait_for_selector(".badge.approved")
             assert "Bob" in page.inner_text("#signatures")
             context.close()

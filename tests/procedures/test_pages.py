@@ -169,11 +169,56 @@ def test_diff_pages_side_by_side_and_unified(client_for, alice, bob, carol):
         actor=alice, procedure=version.procedure, body="line one\nline 2\n", change_kind="minor"
     )
     url = f"/procedures/{version.procedure.slug}/diff/"
-    side = client_for(carol).get(url + "?from=1.0&to=1.1").content.decode()
-    assert 'class="diff-side"' in side and "line two" in side and "line 2" in side
-    unified = client_for(carol).get(url + "?from=1.0&to=1.1&mode=unified").content.decode()
-    assert '<span class="del">-line two</span>' in unified
-    assert '<span class="add">+line 2</span>' in unified
+    side = client_for(carol).get(url + "?from=1.0&to=1.1&mode=side").content.decode()
+    assert 'class="diff-table diff-side"' in side
+    # The changed word alone is highlighted on each side.
+    assert "line <del>two</del>" in side and "line <ins>2</ins>" in side
+    unified = client_for(carol).get(url + "?from=v1.0&to=v1.1").content.decode()
+    assert 'class="diff-table diff-unified"' in unified
+    assert '<tr class="del">' in unified and "line <ins>2</ins>" in unified
+
+
+def test_diff_default_compares_the_newest_with_the_version_in_force(client_for, alice, bob, carol):
+    version = approved(alice, bob, body="in force\n")
+    services.version_create(
+        actor=alice, procedure=version.procedure, body="proposed\n", change_kind="minor"
+    )
+    html = client_for(carol).get(f"/procedures/{version.procedure.slug}/diff/").content.decode()
+    assert "v1.0 → v1.1" in html and "<ins>proposed</ins>" in html
+
+
+def test_a_malformed_version_number_is_a_styled_page_that_says_how_to_write_it(
+    client_for, alice, bob, carol
+):
+    version = approved(alice, bob)
+    services.version_create(actor=alice, procedure=version.procedure, body="Second\n")
+    response = client_for(carol).get(f"/procedures/{version.procedure.slug}/diff/?from=one")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<html lang="en">' in html and "write it as 1.0 or v1.0" in html
+
+
+def test_the_review_page_shows_the_diff_against_the_version_in_force_first(client_for, alice, bob):
+    version = approved(alice, bob, body="Keep one copy.\n")
+    draft = services.version_create(
+        actor=alice,
+        procedure=version.procedure,
+        body="Keep two copies.\n",
+        change_kind="major",
+        change_summary="Two copies from now on",
+    )
+    services.version_submit(actor=alice, version=draft)
+    html = client_for(bob).get(f"/procedures/{version.procedure.slug}/v2.0/").content.decode()
+    summary, changes, review = (
+        html.index("Two copies from now on"),
+        html.index('id="changes"'),
+        html.index('id="review"'),
+    )
+    assert summary < changes
+    assert "Changes against the version in force, v1.0" in html
+    assert "Keep <del>one</del>" in html and "Keep <ins>two</ins>" in html
+    assert "badge kind-major" in html
+    assert 'name="decision" value="approve"' in html[review:]
 
 
 def test_review_queue_and_overdue_pages(client_for, alice, bob):
@@ -201,7 +246,7 @@ def test_russian_ui(client_for, alice, bob, carol):
     slug = version.procedure.slug
     pages = {
         "/procedures/": ["Регламенты", "Версионирование датасетов", "Действующая версия"],
-        f"/procedures/{slug}/": ["Ознакомления", "История", "Я ознакомился"],
+        f"/procedures/{slug}/": ["Ознакомления", "История", "Подтверждаю ознакомление"],
         f"/procedures/{slug}/v1.0/": ["Согласования и подписи", "Утверждено"],
         "/procedures/review-queue/": ["Ждут моего согласования"],
         "/procedures/overdue/": ["Просроченные пересмотры"],
@@ -214,3 +259,33 @@ def test_russian_ui(client_for, alice, bob, carol):
     editor.cookies["django_language"] = "ru"
     html = editor.get("/procedures/new/").content.decode()
     assert "Новый регламент" in html and "Предпросмотр" in html
+
+
+def test_the_editor_names_the_reviewers_and_saves_and_submits_in_one_click(
+    client_for, alice, bob, carol
+):
+    version = approved(alice, bob, body="Old\n")
+    draft = services.version_create(actor=alice, procedure=version.procedure, body="New\n")
+    url = f"/procedures/{version.procedure.slug}/v{draft.number}/edit/"
+    c = client_for(alice)
+    html = c.get(url).content.decode()
+    assert "Reviewed by Bob: 1 approval needed." in html
+    assert f"?from=1.0&amp;to={draft.number}" in html  # compare with the version in force
+    response = c.post(
+        url,
+        {
+            "title": draft.title,
+            "change_kind": "major",
+            "change_summary": "Newer words",
+            "body": "Newest\n",
+            "revision": draft.revision,
+            "then": "submit",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"/v{draft.number}/")
+    draft.refresh_from_db()
+    assert (draft.status, draft.body, draft.change_summary) == (
+        "in_review",
+        "Newest\n",
+        "Newer words",
+    )

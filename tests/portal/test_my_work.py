@@ -1,0 +1,115 @@
+""" "My work" heads the home page: each person sees what they have to do now, from
+cards the apps register, above the map of the seven elements."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from portal.registry import Registry, WorkPanel
+from procedures import services
+from tests.procedures.conftest import approved, draft_of, make_procedure, submitted
+
+
+def _my_work(client) -> str:
+    html = client.get("/").content.decode()
+    start, end = html.index('id="my-work"'), html.index("Platform map")
+    return html[start:end]
+
+
+def test_every_procedure_to_read_is_listed_above_the_map(client_for, alice, bob, carol):
+    for n in range(7):
+        approved(alice, bob, slug=f"rule-{n}", title=f"Rule number {n}")
+    work = _my_work(client_for(carol))
+    assert "7 procedures to read" in work
+    assert all(f"Rule number {n}" in work for n in range(7))
+
+
+def test_a_re_ask_says_which_version_she_read_and_links_to_what_changed(
+    client_for, alice, bob, carol
+):
+    first = approved(alice, bob)
+    procedure = first.procedure
+    services.procedure_acknowledge(actor=carol, procedure=procedure)
+    assert "to read" not in _my_work(client_for(carol))
+    second = services.version_create(
+        actor=alice, procedure=procedure, body="New rules\n", change_kind="major"
+    )
+    second = services.version_submit(actor=alice, version=second)
+    services.version_approve(actor=bob, version=second, content_sha256=second.content_sha256)
+    work = _my_work(client_for(carol))
+    assert "You read 1.0: it changed." in work
+    assert f"/procedures/{procedure.slug}/diff/?from=1.0&amp;to=2.0" in work
+
+
+def test_bob_sees_reviews_with_kind_and_summary_and_alice_her_sent_back_draft(
+    client_for, alice, bob
+):
+    version = submitted(alice, change_summary="Keep raw data for a year")
+    bob_work = _my_work(client_for(bob))
+    assert "Reviews waiting for you" in bob_work
+    assert "Keep raw data for a year" in bob_work and "kind-major" in bob_work
+    services.version_request_changes(actor=bob, version=version, comment="Say who deletes it")
+    alice_work = _my_work(client_for(alice))
+    assert "My drafts" in alice_work and "Changes requested" in alice_work
+    assert "Say who deletes it" in alice_work
+    assert "Reviews waiting" not in alice_work
+
+
+def test_carol_sees_her_next_onboarding_steps_and_can_do_them_from_home(
+    client_for, alice, bob, carol
+):
+    from knowledge.choices import Phase, StepKind
+    from knowledge.services import enrolment_create, role_create, track_create, track_step_create
+
+    procedure = approved(alice, bob).procedure
+    track = track_create(actor=alice, role=role_create(actor=alice, name="ML"), title="Start")
+    steps = [
+        track_step_create(
+            actor=alice,
+            track=track,
+            phase=Phase.FIRST_DAY,
+            kind=StepKind.TASK,
+            title=f"Task {n}",
+        )
+        for n in range(4)
+    ]
+    ack = track_step_create(
+        actor=alice,
+        track=track,
+        phase=Phase.FIRST_DAY,
+        kind=StepKind.ACKNOWLEDGE,
+        title="Read the rules",
+        procedure=procedure,
+    )
+    enrolment = enrolment_create(
+        actor=bob, user=carol, track=track, start_date=timezone.localdate(), buddy=alice
+    )
+    c = client_for(carol)
+    work = _my_work(c)
+    assert "Task 0" in work and "Task 2" in work and "Task 3" not in work  # the next three
+    response = c.post(
+        f"/knowledge/onboarding/{enrolment.pk}/steps/{steps[0].pk}/complete/", {"back": "home"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "Task 3" in _my_work(c)
+    assert ack.pk
+
+
+def test_nothing_to_do_says_so(client_for, dave):
+    assert "Nothing waits for you right now." in _my_work(client_for(dave))
+
+
+def test_a_second_panel_under_a_taken_key_is_refused():
+    reg = Registry()
+    panel = WorkPanel("reviews", "a.html", lambda request: None)
+    reg.add_work_panel(panel)
+    reg.add_work_panel(panel)  # the same registration again is harmless
+    with pytest.raises(ValueError, match="registered twice"):
+        reg.add_work_panel(WorkPanel("reviews", "b.html", lambda request: None))
+    assert len(reg.work_panels) == 1
+
+
+def test_the_draft_link_opens_the_editor(client_for, alice):
+    draft = draft_of(make_procedure(alice))
+    assert f"/v{draft.number}/edit/" in _my_work(client_for(alice))
