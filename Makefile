@@ -46,10 +46,10 @@ format: $(STAMP)
 
 # Each app keeps its own catalogue in <app>/locale; shared templates live in locale/.
 messages: $(STAMP)
-	for app in procedures knowledge inventory; do \
+	for app in procedures knowledge inventory skills; do \
 	  (cd $$app && ../$(PY) ../manage.py makemessages -l ru --no-obsolete) ; done
 	$(PY) manage.py makemessages -l ru --no-obsolete --ignore='.venv/*' \
-	  --ignore='procedures/*' --ignore='knowledge/*' --ignore='inventory/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
+	  --ignore='procedures/*' --ignore='knowledge/*' --ignore='inventory/*' --ignore='skills/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
 
 compilemessages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore='.venv/*'

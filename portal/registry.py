@@ -53,6 +53,21 @@ class BackupPart:
     must_be_empty: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PageSection:
+    """A block an app adds to another app's page, so that page never imports it.
+    ``page`` names the page ("knowledge.person", "inventory.components"); the page
+    renders ``{% page_sections "<page>" obj %}`` and each section's ``build(request,
+    obj)`` returns its template context, or None to show nothing. It must use a
+    constant number of queries."""
+
+    page: str
+    key: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -62,6 +77,18 @@ class Registry:
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
+    page_sections: list[PageSection] = field(default_factory=list)
+
+    def add_page_section(self, section: PageSection) -> None:
+        if section in self.page_sections:
+            return
+        if any(s.page == section.page and s.key == section.key for s in self.page_sections):
+            raise RuntimeError(f"page section {section.page}/{section.key} registered twice")
+        self.page_sections.append(section)
+        self.page_sections.sort(key=lambda s: (s.page, s.order, s.key))
+
+    def sections_of(self, page: str) -> list[PageSection]:
+        return [s for s in self.page_sections if s.page == page]
 
     def add_backup_part(
         self,

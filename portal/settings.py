@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "procedures",
     "inventory",
     "knowledge",
+    "skills",
 ]
 
 MIDDLEWARE = [

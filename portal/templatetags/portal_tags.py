@@ -1,8 +1,11 @@
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from portal.markdown import markdown_excerpt, render_markdown
 from portal.policy import can
+from portal.registry import registry
 
 register = template.Library()
 
@@ -38,3 +41,16 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def page_sections(context, page, obj=None):
+    """{% page_sections "knowledge.person" person %}: the blocks other apps registered
+    for this page (``registry.add_page_section``)."""
+    request = context.get("request")
+    parts = []
+    for section in registry.sections_of(page):
+        data = section.build(request, obj)
+        if data is not None:
+            parts.append(render_to_string(section.template, data, request=request))
+    return mark_safe("".join(parts))  # each part was rendered (and escaped) by its template
