@@ -294,6 +294,13 @@ def findings(cov: Coverage | None = None) -> list[Finding]:
     return result
 
 
+def buddy_of(user) -> set[int]:
+    """The people ``user`` is the onboarding buddy of."""
+    from knowledge.models import Enrolment
+
+    return set(Enrolment.objects.filter(buddy_id=user.pk).values_list("user_id", flat=True))
+
+
 def person_levels(user) -> list[PersonSkill]:
     return list(
         PersonSkill.objects.filter(user=user, level__gt=0)

@@ -34,6 +34,7 @@ def skill_detail(request, slug: str):
     require(request.user, "portal.read")
     skill = get_object_or_404(Skill.objects.prefetch_related("elements", "components"), slug=slug)
     context = selectors.skill_page(skill)
+    request.user._skills_buddy_of = selectors.buddy_of(request.user)
     for ps in context["levels"]:
         ps.may_confirm = not ps.confirmed and can(request.user, "skill.confirm", ps)
     return render(request, "skills/skill_detail.html", {"skill": skill, **context})

@@ -26,6 +26,11 @@ def _grow(start: int, count: int, role) -> None:
         for j, s in enumerate(skills)
     )
     RoleSkill.objects.bulk_create(RoleSkill(role=role, skill=s, level=2) for s in skills)
+    # The first skill's page lists everyone's level in it.
+    first = Skill.objects.order_by("pk").first()
+    PersonSkill.objects.bulk_create(
+        (PersonSkill(user=p, skill=first, level=2) for p in people), ignore_conflicts=True
+    )
 
 
 def _queries(client, url) -> int:
