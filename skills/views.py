@@ -16,7 +16,7 @@ from portal.errors import WorkflowError
 from portal.policy import can, require
 from skills import selectors, services
 from skills.choices import Level
-from skills.models import PersonSkill, Skill
+from skills.models import PersonSkill, RoleSkill, Skill
 
 
 @login_required
@@ -37,7 +37,46 @@ def skill_detail(request, slug: str):
     request.user._skills_buddy_of = selectors.buddy_of(request.user)
     for ps in context["levels"]:
         ps.may_confirm = not ps.confirmed and can(request.user, "skill.confirm", ps)
-    return render(request, "skills/skill_detail.html", {"skill": skill, **context})
+    may_edit = can(request.user, "skill.edit")
+    return render(
+        request,
+        "skills/skill_detail.html",
+        {
+            "skill": skill,
+            **context,
+            "may_edit": may_edit,
+            "roles": Role.objects.all() if may_edit else [],
+            "need_levels": [c for c in Level.choices if c[0] > 0],
+        },
+    )
+
+
+@login_required
+@require_POST
+def role_need_set(request, slug: str):
+    skill = get_object_or_404(Skill, slug=slug)
+    require(request.user, "skill.edit")
+    role = Role.objects.filter(slug=request.POST.get("role", "")).first()
+    if role is None:
+        messages.error(request, _("Choose a role."))
+        return redirect(skill.get_absolute_url())
+    try:
+        services.role_skill_set(
+            actor=request.user, role=role, skill=skill, level=request.POST.get("level", "")
+        )
+    except ValidationError as exc:
+        for text in validation_messages(exc):
+            messages.error(request, text)
+    return redirect(skill.get_absolute_url())
+
+
+@login_required
+@require_POST
+def role_need_remove(request, need_id: int):
+    need = get_object_or_404(RoleSkill.objects.select_related("role", "skill"), pk=need_id)
+    require(request.user, "skill.edit")
+    services.role_skill_remove(actor=request.user, role_skill=need)
+    return redirect(need.skill.get_absolute_url())
 
 
 @login_required

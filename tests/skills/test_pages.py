@@ -144,3 +144,21 @@ def test_an_editor_builds_a_track_from_the_page(client_for, alice, carol, team):
 
 def test_anonymous_people_are_sent_to_sign_in(client):
     assert client.get("/skills/coverage/").status_code == 302
+
+
+def test_an_editor_says_on_the_skill_page_what_a_role_needs(client_for, alice, carol, team):
+    from skills.models import RoleSkill
+
+    url = "/skills/feature-stores/needs/"
+    data = {"role": team["mlops"].slug, "level": "3"}
+    assert client_for(carol).post(url, data).status_code == 403
+    assert client_for(alice).post(url, data).status_code == 302
+    need = RoleSkill.objects.get(skill=team["feast"])
+    assert need.level == 3
+    for bad in ({"role": "nobody", "level": "2"}, {"role": team["mlops"].slug, "level": "0"}):
+        assert client_for(alice).post(url, bad).status_code == 302
+    assert RoleSkill.objects.get(skill=team["feast"]).level == 3
+    page = client_for(alice).get("/skills/feature-stores/").content.decode()
+    assert f"/skills/needs/{need.pk}/remove/" in page
+    assert client_for(alice).post(f"/skills/needs/{need.pk}/remove/").status_code == 302
+    assert not RoleSkill.objects.filter(skill=team["feast"]).exists()
