@@ -120,19 +120,19 @@ def person_skill_set(*, actor, user, skill: Skill, level) -> PersonSkill:
     confirmation as it was, so the new level shows as unconfirmed."""
     require(actor, "skill.set_level", user)
     level = _level(level)
-    ps = (
-        PersonSkill.objects.select_for_update()
-        .select_related("user", "skill")
-        .filter(user=user, skill=skill)
-        .first()
+    # get_or_create: two saves of a first level at once make one row (the loser of
+    # the insert reads the winner's and updates it under the row lock below).
+    ps, created = PersonSkill.objects.get_or_create(
+        user=user, skill=skill, defaults={"level": level}
     )
-    before = _level_data(ps) if ps else None
-    if ps is None:
-        ps = PersonSkill(user=user, skill=skill, level=level)
-    elif ps.level == level:
-        return ps
-    ps.level = level
-    ps.save()
+    before = None
+    if not created:
+        ps = PersonSkill.objects.select_for_update().select_related("user", "skill").get(pk=ps.pk)
+        if ps.level == level:
+            return ps
+        before = _level_data(ps)
+        ps.level = level
+        ps.save()
     audit_record(actor=actor, verb="skills.level_set", obj=ps, before=before, after=_level_data(ps))
     return ps
 
@@ -186,14 +186,15 @@ def _confirm_onboarding_steps(actor, ps: PersonSkill) -> None:
 def role_skill_set(*, actor, role: Role, skill: Skill, level=HOLDS) -> RoleSkill:
     require(actor, "skill.edit", role)
     level = _level(level, allow_zero=False)
-    rs = RoleSkill.objects.filter(role=role, skill=skill).first()
-    before = {"level": rs.level} if rs else None
-    if rs is None:
-        rs = RoleSkill(role=role, skill=skill, level=level)
-    elif rs.level == level:
-        return rs
-    rs.level = level
-    rs.save()
+    rs, created = RoleSkill.objects.get_or_create(role=role, skill=skill, defaults={"level": level})
+    before = None
+    if not created:
+        rs = RoleSkill.objects.select_for_update().get(pk=rs.pk)
+        if rs.level == level:
+            return rs
+        before = {"level": rs.level}
+        rs.level = level
+        rs.save()
     audit_record(
         actor=actor,
         verb="skills.role_need_set",

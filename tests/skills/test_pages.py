@@ -162,3 +162,13 @@ def test_an_editor_says_on_the_skill_page_what_a_role_needs(client_for, alice, c
     assert f"/skills/needs/{need.pk}/remove/" in page
     assert client_for(alice).post(f"/skills/needs/{need.pk}/remove/").status_code == 302
     assert not RoleSkill.objects.filter(skill=team["feast"]).exists()
+
+
+def test_the_pages_speak_russian(client_for, carol, team, skill_factory):
+    skill_factory("sso", name="SSO / Keycloak", name_ru="Единый вход / Keycloak")
+    client = client_for(carol)
+    coverage = client.get("/skills/coverage/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Покрытие навыками" in coverage and "Тепловая карта" in coverage
+    assert "Единый вход / Keycloak" in coverage
+    catalogue = client.get("/skills/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Каталог навыков" in catalogue
