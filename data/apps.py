@@ -15,7 +15,7 @@ class DataConfig(AppConfig):
         from data.demo import demo_data_seed
         from data.panels import data_panel, networks_panel, node_section
         from portal.elements import ElementCode
-        from portal.registry import HomePanel, ObjectSection, registry
+        from portal.registry import HomePanel, PageSection, registry
 
         registry.add_nav_item(45, "data:dataset-list", _("Data"), "/data/")
         registry.add_home_panel(
@@ -36,10 +36,10 @@ class DataConfig(AppConfig):
                 order=10,
             )
         )
-        registry.add_object_section(
-            ObjectSection(
+        registry.add_page_section(
+            PageSection(
+                page="inventory.node",
                 key="data-node-datasets",
-                target="inventory.node",
                 template="data/_node_datasets.html",
                 build=node_section,
             )

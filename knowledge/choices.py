@@ -65,6 +65,8 @@ class StepKind(models.TextChoices):
     READ_ADR = "read_adr", _("Read a decision record")
     TASK = "task", _("Task")
     ACCESS_CHECK = "access_check", _("Access check")
+    # Reach level 2 ("works alone") in a skill of the skills catalogue; the buddy confirms.
+    SKILL_LEVEL = "skill_level", _("Reach a skill level")
 
 
 class StepState(models.TextChoices):

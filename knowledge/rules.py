@@ -28,6 +28,17 @@ def may_view_all(user, obj=None) -> bool:
     return has_role(user, PortalRole.EDITOR) or has_role(user, PortalRole.APPROVER)
 
 
+@rule("onboarding.confirm_step")
+def may_confirm_step(user, enrolment=None) -> bool:
+    """A skill step is the buddy's to confirm (or an admin's), never the person's own."""
+    if enrolment is None or getattr(enrolment, "user_id", None) == getattr(user, "pk", None):
+        return False
+    return has_role(user, PortalRole.ADMIN) or (
+        has_role(user, PortalRole.VIEWER)
+        and getattr(enrolment, "buddy_id", None) == getattr(user, "pk", object())
+    )
+
+
 @rule("onboarding.complete_step")
 def may_complete_step(user, enrolment=None) -> bool:
     """Only the person themself: a step done on someone's behalf teaches nobody."""

@@ -28,6 +28,7 @@ urlpatterns = [
     path("adr/<int:number>/<str:action>/", adr.adr_status, name="adr-status"),
     path("matrix/", raci.matrix, name="matrix"),
     path("matrix.csv", raci.matrix_csv, name="matrix-csv"),
+    path("matrix/cell/", raci.matrix_cells, name="matrix-cells"),
     path("matrix/<int:activity_id>/<int:role_id>/", raci.matrix_cell, name="matrix-cell"),
     path("people/<str:username>/", raci.person, name="person"),
     path("onboarding/", onboarding.my_onboarding, name="onboarding-mine"),

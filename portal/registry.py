@@ -76,14 +76,15 @@ def _once(taken, name: str, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class ObjectSection:
-    """A block an app adds to another app's object page (the datasets used on a node
-    on the inventory's node page), so the page's app imports nothing of it.
-    ``target`` names the page ("inventory.node"); ``build(request, obj)`` returns the
-    template context, or None to show nothing, in a constant number of queries."""
+class PageSection:
+    """A block an app adds to another app's page, so that page never imports it.
+    ``page`` names the page ("knowledge.person", "inventory.components"); the page
+    renders ``{% page_sections "<page>" obj %}`` and each section's ``build(request,
+    obj)`` returns its template context, or None to show nothing. It must use a
+    constant number of queries."""
 
+    page: str
     key: str
-    target: str
     template: str
     build: Callable
     order: int = 100
@@ -99,15 +100,16 @@ class Registry:
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
-    object_sections: list[ObjectSection] = field(default_factory=list)
+    page_sections: list[PageSection] = field(default_factory=list)
 
-    def add_object_section(self, section: ObjectSection) -> None:
-        _once({s.key for s in self.object_sections}, section.key, "object section")
-        self.object_sections.append(section)
-        self.object_sections.sort(key=lambda s: (s.target, s.order, s.key))
+    def add_page_section(self, section: PageSection) -> None:
+        taken = {f"{s.page}/{s.key}" for s in self.page_sections}
+        _once(taken, f"{section.page}/{section.key}", "page section")
+        self.page_sections.append(section)
+        self.page_sections.sort(key=lambda s: (s.page, s.order, s.key))
 
-    def sections_for(self, target: str) -> list[ObjectSection]:
-        return [s for s in self.object_sections if s.target == target]
+    def sections_of(self, page: str) -> list[PageSection]:
+        return [s for s in self.page_sections if s.page == page]
 
     def add_backup_part(
         self,

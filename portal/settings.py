@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "inventory",
     "knowledge",
     "data",
+    "skills",
 ]
 
 MIDDLEWARE = [

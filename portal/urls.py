@@ -13,6 +13,7 @@ handler403 = "portal.views.permission_denied"
 api_v1 = [
     path("", include("procedures.api.urls")),
     path("", include("knowledge.api.urls")),
+    path("", include("skills.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("data.api.urls")),
     path("search/", search_views.SearchAPIView.as_view(), name="api-search"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("portal.auth.urls")),
     path("procedures/", include("procedures.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("skills/", include("skills.urls")),
     path("inventory/", include("inventory.urls")),
     path("data/", include("data.urls")),
     path("api/v1/", include(api_v1)),

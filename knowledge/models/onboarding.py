@@ -25,6 +25,7 @@ STEP_FIELDS = (
     "adr",
     "url",
     "access_group",
+    "skill",
     "order",
 )
 
@@ -75,6 +76,8 @@ class TrackStep(models.Model):
     )
     url = models.URLField(_("link"), blank=True)
     access_group = models.CharField(_("Keycloak group or role"), max_length=200, blank=True)
+    # The slug of a skill in the skills catalogue (an app above this one, so no key).
+    skill = models.SlugField(_("skill"), max_length=80, blank=True, db_default="")
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     depends_on = models.ManyToManyField(
         "self",
@@ -101,6 +104,10 @@ class TrackStep(models.Model):
                 condition=~Q(kind=StepKind.ACCESS_CHECK) | ~Q(access_group=""),
                 name="step_access_check_has_group",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=StepKind.SKILL_LEVEL) | ~Q(skill=""),
+                name="step_skill_level_has_skill",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +129,7 @@ class TrackStep(models.Model):
             StepKind.ACKNOWLEDGE: ("procedure", self.procedure_id, _("Choose the procedure.")),
             StepKind.READ_ADR: ("adr", self.adr_id, _("Choose the decision record.")),
             StepKind.ACCESS_CHECK: ("access_group", self.access_group, _("Name the group.")),
+            StepKind.SKILL_LEVEL: ("skill", self.skill, _("Name the skill.")),
         }
         if self.kind in needs:
             field, value, message = needs[StepKind(self.kind)]
@@ -182,8 +190,9 @@ class Enrolment(models.Model):
 
 
 class StepCompletion(models.Model):
-    """A task or a reading marked done by the person. Acknowledgement and access
-    steps are never stored here: they are derived from the facts they check."""
+    """A task or a reading marked done by the person, or a skill level confirmed by
+    the buddy. Acknowledgement and access steps are never stored here: they are
+    derived from the facts they check."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
     step = models.ForeignKey(TrackStep, on_delete=models.CASCADE, related_name="completions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -25,7 +26,7 @@ class Finding:
 @dataclass
 class MatrixRow:
     activity: Activity
-    cells: list[tuple[Role, str]]
+    cells: list[tuple[int, str]]  # (role id, letter) in the order of ``Matrix.roles``
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Matrix:
     members: dict[int, list]
 
 
-def primary_element(activity: Activity) -> str:
-    codes = [e.code for e in activity.elements.all()]
+def primary_element(codes) -> str:
+    codes = list(codes)
     return min(codes, key=ELEMENT_ORDER.index) if codes else ""
 
 
@@ -53,14 +54,16 @@ def role_members(roles: list[Role]) -> dict[int, list]:
     return {r.pk: by_group.get(normalise_group(r.keycloak_group), []) for r in roles}
 
 
-def matrix_findings(roles, activities, members) -> list[Finding]:
+def matrix_findings(roles, activities, members, letters_of: dict[int, dict[int, str]]):
+    """``letters_of``: activity id → {role id: letter}."""
     findings: list[Finding] = []
     accountable_count = {r.pk: 0 for r in roles}
     for activity in activities:
-        letters = [a.letter for a in activity.assignments.all()]
-        for a in activity.assignments.all():
-            if a.letter == RaciLetter.ACCOUNTABLE:
-                accountable_count[a.role_id] = accountable_count.get(a.role_id, 0) + 1
+        cells = letters_of.get(activity.pk, {})
+        letters = set(cells.values())
+        for role_id, letter in cells.items():
+            if letter == RaciLetter.ACCOUNTABLE:
+                accountable_count[role_id] = accountable_count.get(role_id, 0) + 1
         if RaciLetter.ACCOUNTABLE not in letters:
             findings.append(
                 Finding(
@@ -110,20 +113,34 @@ def matrix_findings(roles, activities, members) -> list[Finding]:
 
 
 def raci_matrix() -> Matrix:
+    # Letters and element codes are read as plain tuples: a big matrix has thousands
+    # of cells, and a model instance (plus a prefetch cache) per cell cost most of the page.
     roles = list(Role.objects.all())
-    activities = list(Activity.objects.for_matrix())
+    activities = list(Activity.objects.select_related("procedure"))
+    letters_of: dict[int, dict[int, str]] = defaultdict(dict)
+    for activity_id, role_id, letter in Assignment.objects.values_list(
+        "activity_id", "role_id", "letter"
+    ):
+        letters_of[activity_id][role_id] = letter
+    codes_of: dict[int, list[str]] = defaultdict(list)
+    for activity_id, code in Activity.elements.through.objects.values_list(
+        "activity_id", "element__code"
+    ):
+        codes_of[activity_id].append(code)
     members = role_members(roles)
     for role in roles:
         role.people = members[role.pk]
     groups = {code: MatrixGroup(code, label) for code, label in ElementCode.choices}
     other = MatrixGroup("", _("No IS element"))
+    role_ids = [role.pk for role in roles]
     for activity in activities:
-        letters = {a.role_id: a.letter for a in activity.assignments.all()}
-        row = MatrixRow(activity, [(role, letters.get(role.pk, "")) for role in roles])
-        code = primary_element(activity)
+        letters = letters_of.get(activity.pk, {})
+        row = MatrixRow(activity, [(pk, letters.get(pk, "")) for pk in role_ids])
+        code = primary_element(codes_of.get(activity.pk, ()))
         (groups[code] if code else other).rows.append(row)
     ordered = [g for g in groups.values() if g.rows] + ([other] if other.rows else [])
-    return Matrix(roles, ordered, matrix_findings(roles, activities, members), members)
+    findings = matrix_findings(roles, activities, members, letters_of)
+    return Matrix(roles, ordered, findings, members)
 
 
 def roles_of_person(user) -> list[Role]:

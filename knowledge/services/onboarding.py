@@ -158,6 +158,10 @@ def step_complete(*, actor, enrolment: Enrolment, step: TrackStep) -> StepComple
     require(actor, "onboarding.complete_step", enrolment)
     if step.track_id != enrolment.track_id:
         raise ValidationError(_("This step is not on this person's track."))
+    if step.kind == StepKind.SKILL_LEVEL:
+        raise WorkflowError(
+            _("The buddy confirms this step when the level is reached."), code="buddy_step"
+        )
     if step.kind not in (StepKind.TASK, StepKind.READ_ADR):
         raise WorkflowError(
             _("This step completes by itself when its condition holds."), code="derived_step"
@@ -173,6 +177,24 @@ def step_complete(*, actor, enrolment: Enrolment, step: TrackStep) -> StepComple
         verb="onboarding.step_complete",
         obj=enrolment,
         after={"step": step.pk, "title": step.title},
+    )
+    return completion
+
+
+@transaction.atomic
+def step_confirm(*, actor, enrolment: Enrolment, step: TrackStep) -> StepCompletion:
+    """The buddy confirms a "reach a skill level" step: the person works alone in it."""
+    require(actor, "onboarding.confirm_step", enrolment)
+    if step.track_id != enrolment.track_id or step.kind != StepKind.SKILL_LEVEL:
+        raise ValidationError(_("This step is not a skill level on this person's track."))
+    if StepCompletion.objects.filter(enrolment=enrolment, step=step).exists():
+        raise WorkflowError(_("This step is already done."), code="already_done")
+    completion = StepCompletion.objects.create(enrolment=enrolment, step=step, completed_by=actor)
+    audit_record(
+        actor=actor,
+        verb="onboarding.step_confirm",
+        obj=enrolment,
+        after={"step": step.pk, "skill": step.skill, "title": step.title},
     )
     return completion
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,12 +40,27 @@ def matrix(request):
 
 @login_required
 @require_POST
+def matrix_cells(request):
+    """A click in the matrix's one form: ``cell=<activity>-<role>[-<letter>]``; the
+    answer replaces that cell out of band."""
+    parts = request.POST.get("cell", "").split("-")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[:2]):
+        return HttpResponseBadRequest(_("Which cell?"))
+    letter = parts[2] if len(parts) == 3 else "next"
+    return _cell_click(request, int(parts[0]), int(parts[1]), letter, oob=True)
+
+
+@login_required
+@require_POST
 def matrix_cell(request, activity_id: int, role_id: int):
+    return _cell_click(request, activity_id, role_id, request.POST.get("letter", "next"))
+
+
+def _cell_click(request, activity_id: int, role_id: int, wanted: str, *, oob: bool = False):
     activity = get_object_or_404(Activity, pk=activity_id)
     role = get_object_or_404(Role, pk=role_id)
     require(request.user, "matrix.edit", activity)
     current = _current(activity, role)
-    wanted = request.POST.get("letter", "next")
     if wanted == "next":
         wanted = CYCLE[(CYCLE.index(current) + 1) % len(CYCLE)]
     error = ""
@@ -71,9 +86,10 @@ def matrix_cell(request, activity_id: int, role_id: int):
             "role": role,
             "letter": _current(activity, role) if error else current,
             # The next click after a refused A moves on to C instead of asking again.
-            "next_letter": "C" if error and wanted == "A" else "next",
+            "next_letter": "C" if error and wanted == "A" else "",
             "error": error,
             "may_edit": True,
+            "oob": oob,
         },
     )
     # htmx swaps only 2xx by default: send the message with 200 and mark the conflict.
@@ -103,7 +119,11 @@ def matrix_csv(request):
     for group in data.groups:
         for row in group.rows:
             writer.writerow(
-                [group.label, row.activity.display_name, *[letter for _role, letter in row.cells]]
+                [
+                    group.label,
+                    row.activity.display_name,
+                    *[letter for _role_id, letter in row.cells],
+                ]
             )
     return response
 

@@ -44,13 +44,13 @@ def query_replace(context, **kwargs):
 
 
 @register.simple_tag(takes_context=True)
-def object_sections(context, target, obj):
-    """{% object_sections "inventory.node" node %}: the blocks other apps registered
-    for this page (``registry.add_object_section``)."""
+def page_sections(context, page, obj=None):
+    """{% page_sections "knowledge.person" person %}: the blocks other apps registered
+    for this page (``registry.add_page_section``)."""
     request = context.get("request")
     parts = []
-    for section in registry.sections_for(target):
-        extra = section.build(request, obj)
-        if extra is not None:
-            parts.append(render_to_string(section.template, {"section": extra}, request=request))
+    for section in registry.sections_of(page):
+        data = section.build(request, obj)
+        if data is not None:
+            parts.append(render_to_string(section.template, data, request=request))
     return mark_safe("".join(parts))  # each part was rendered (and escaped) by its template

@@ -121,7 +121,7 @@ def test_a_conflicting_click_shows_a_clear_message(
     assert response["X-Portal-Status"] == "409"
     body = response.content.decode()
     assert 'role="alert"' in body and "already Accountable" in body and "Team lead" in body
-    assert 'name="letter" value="C"' in body  # the next click moves on
+    assert f'name="cell" value="{activity.pk}-{mlops.pk}-C"' in body  # the next click moves on
 
 
 def test_the_matrix_page_groups_by_element_and_exports_csv(
@@ -159,3 +159,47 @@ def test_a_person_page_lists_responsibilities_through_roles(
     text = page.content.decode()
     assert page.status_code == 200
     assert "Data scientist" in text and "Log experiment metrics" in text and "Responsible" in text
+
+
+def test_the_matrix_has_one_form_and_a_button_per_cell(
+    client_for, alice, role_factory, activity_factory
+):
+    roles = [role_factory(f"Role {n}") for n in range(3)]
+    activities = [activity_factory(f"Activity {n}") for n in range(4)]
+    text = client_for(alice).get("/knowledge/matrix/").content.decode()
+    assert text.count('action="/knowledge/matrix/cell/"') == 1
+    assert f"/knowledge/matrix/{activities[0].pk}/" not in text  # no form per cell
+    assert text.count('name="cell"') == len(roles) * len(activities)
+    assert f'id="cell-{activities[0].pk}-{roles[0].pk}"' in text
+
+
+def test_a_click_in_the_matrix_form_answers_its_cell_out_of_band(
+    client_for, alice, role_factory, activity_factory
+):
+    activity, role = activity_factory("Deploy models"), role_factory("ML engineer")
+    client = client_for(alice)
+    response = client.post(
+        "/knowledge/matrix/cell/", {"cell": f"{activity.pk}-{role.pk}"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="cell-{activity.pk}-{role.pk}" hx-swap-oob="true"' in body
+    assert ">R</button>" in body
+    response = client.post("/knowledge/matrix/cell/", {"cell": f"{activity.pk}-{role.pk}-I"})
+    assert response.status_code == 302
+    assert Assignment.objects.get(activity=activity, role=role).letter == "I"
+
+
+@pytest.mark.parametrize("cell", ["", "x-1", "1", "1-2-3-4", "999999-999999"])
+def test_a_bad_cell_is_refused_without_a_500(client_for, alice, cell):
+    response = client_for(alice).post("/knowledge/matrix/cell/", {"cell": cell})
+    assert response.status_code in (400, 404)
+
+
+def test_a_viewer_gets_no_buttons(client_for, carol, role_factory, activity_factory):
+    role_factory("ML engineer")
+    activity_factory("Deploy models")
+    text = client_for(carol).get("/knowledge/matrix/").content.decode()
+    assert 'name="cell"' not in text
+    response = client_for(carol).post("/knowledge/matrix/cell/", {"cell": "1-1"})
+    assert response.status_code in (403, 404)

@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SkillsConfig(AppConfig):
+    name = "skills"
+    verbose_name = _("Skills")
+
+    def ready(self) -> None:
+        from portal.elements import ElementCode
+        from portal.registry import HomePanel, PageSection, registry
+        from skills import (
+            backup,  # noqa: F401  (its part of export_portal / import_portal)
+            rules,  # noqa: F401  (registers the policy rules)
+            search,  # noqa: F401  (search index provider)
+            sections,
+        )
+        from skills.starter import seed_skills
+
+        registry.add_nav_item(35, "skills:catalogue", _("Skills"), "/skills/")
+        registry.add_home_panel(
+            HomePanel(
+                key="skills",
+                element=ElementCode.PEOPLE,
+                template="skills/_home_skills.html",
+                build=sections.home_panel,
+                order=20,
+            )
+        )
+        for page, key, template, build in (
+            ("knowledge.person", "skills", "skills/_person_section.html", sections.person),
+            ("knowledge.matrix", "skills", "skills/_matrix_section.html", sections.matrix),
+            (
+                "inventory.components",
+                "skills",
+                "skills/_component_section.html",
+                sections.components,
+            ),
+        ):
+            registry.add_page_section(PageSection(page, key, template, build))
+        registry.add_seeder(40, "skills", seed_skills)
