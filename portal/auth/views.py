@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
@@ -26,14 +26,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+from keycloak.exceptions import KeycloakError
 from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 
 from portal.auth.client import (
     KeycloakUnavailable,
+    authorization_url,
     discovery,
     keycloak_config,
     keycloak_enabled,
+    keycloak_refused,
     openid_client,
 )
 from portal.auth.services import (
@@ -45,7 +47,13 @@ from portal.auth.services import (
     sign_out_record,
 )
 from portal.auth.session import PENDING_KEY, SESSION_KEY, session_tokens_store
-from portal.auth.tokens import TokenError, access_token_verify, id_token_verify, logout_token_verify
+from portal.auth.tokens import (
+    TokenError,
+    access_token_verify,
+    id_token_verify,
+    logout_token_claim_once,
+    logout_token_verify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,16 @@ def _error(request, message: str, *, status: int, retry: bool = True):
     return render(
         request, "portal/auth_error.html", {"message": message, "retry": retry}, status=status
     )
+
+
+UNAVAILABLE_RETRY_AFTER = 30
+
+
+def _unavailable(request, next_url: str = ""):
+    """Keycloak cannot be asked now: a page that says so, never a 500."""
+    response = render(request, "portal/auth_unavailable.html", {"next_url": next_url}, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 # --- local accounts ---------------------------------------------------------------
@@ -171,18 +189,17 @@ def oidc_login(request):
     }
     request.session[PENDING_KEY] = dict(list(pending.items())[-PENDING_LIMIT:])
     try:
-        url = openid_client().auth_url(
-            # python-keycloak pastes these into the URL as they are.
-            redirect_uri=quote(_callback_uri(request), safe=""),
-            scope=quote("openid profile email", safe=""),
+        url = authorization_url(
+            redirect_uri=_callback_uri(request),
+            scope="openid profile email",
             state=state,
             nonce=nonce,
             code_challenge=challenge,
             code_challenge_method=method,
         )
-    except (KeycloakError, OSError, KeyError, ValueError) as exc:
+    except (KeycloakUnavailable, KeyError) as exc:
         log.error("cannot start a Keycloak sign-in: %s", exc)
-        return _error(request, _("The sign-in service cannot be reached."), status=503)
+        return _unavailable(request, request.GET.get("next", ""))
     return redirect(url)
 
 
@@ -224,10 +241,18 @@ def oidc_callback(request):
         )
         id_claims = id_token_verify(tokens["id_token"], nonce=attempt["nonce"], config=config)
         access_claims = access_token_verify(tokens["access_token"], config=config)
-    except (KeycloakConnectionError, KeycloakUnavailable) as exc:
-        log.error("Keycloak unreachable during sign-in: %s", exc)
-        return _error(request, _("The sign-in service cannot be reached."), status=503)
-    except (KeycloakError, TokenError, KeyError) as exc:
+    except KeycloakUnavailable as exc:
+        log.error("Keycloak unavailable during sign-in: %s", exc)
+        return _unavailable(request, attempt.get("next", ""))
+    except KeycloakError as exc:
+        if not keycloak_refused(exc):
+            log.error("Keycloak unavailable during sign-in: %s", exc)
+            return _unavailable(request, attempt.get("next", ""))
+        sign_in_failure_record(
+            username="", method="keycloak", reason=f"refused: {exc}", request=request
+        )
+        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
+    except (TokenError, KeyError) as exc:
         sign_in_failure_record(
             username="",
             method="keycloak",
@@ -327,6 +352,7 @@ def backchannel_logout(request):
     token = request.POST.get("logout_token", "")
     try:
         claims = logout_token_verify(token)
+        logout_token_claim_once(claims)
     except TokenError as exc:
         sign_in_failure_record(
             username="", method="backchannel", reason=f"{exc.code}: {exc.detail}", request=request

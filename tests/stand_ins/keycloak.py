@@ -460,8 +460,10 @@ def _set_nested(claims: dict, name: str, value) -> None:
 
 
 @contextlib.contextmanager
-def portal_using(stand_in: KeycloakStandIn):
-    """Point the portal at the stand-in, as the KEYCLOAK_* environment would.
+def portal_using(stand_in, *, timeout: float = 10):
+    """Point the portal at a Keycloak (this stand-in or the real server; anything with
+    base_url, realm_name, client_id and client_secret), as the KEYCLOAK_*
+    environment would.
 
     Settings are overridden; DRF's view classes captured their authentication
     classes at import, so they get the list settings.py builds when Keycloak is on.
@@ -480,6 +482,7 @@ def portal_using(stand_in: KeycloakStandIn):
         KEYCLOAK_CLIENT_SECRET=stand_in.client_secret,
         KEYCLOAK_VERIFY_TLS=True,
         KEYCLOAK_ENABLED=True,
+        KEYCLOAK_TIMEOUT=timeout,
         AUTHENTICATION_BACKENDS=[
             "portal.auth.backend.KeycloakBackend",
             "django.contrib.auth.backends.ModelBackend",
