@@ -22,13 +22,14 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from keycloak.exceptions import KeycloakError
 from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 
+from portal.auth import limits
 from portal.auth.client import (
     KeycloakUnavailable,
     authorization_url,
@@ -54,6 +55,7 @@ from portal.auth.tokens import (
     logout_token_claim_once,
     logout_token_verify,
 )
+from portal.metrics import count_auth_refusal
 
 log = logging.getLogger(__name__)
 
@@ -90,24 +92,64 @@ def _unavailable(request, next_url: str = ""):
 
 
 class LocalLoginView(auth_views.LoginView):
-    """Django's login form, audited. Only used while Keycloak is not configured."""
+    """Django's login form, audited. Only used while Keycloak is not configured.
+
+    After AUTH_LOCKOUT_FAILURES wrong passwords for one account from one address,
+    that account is locked out from that address for AUTH_LOCKOUT_SECONDS: the
+    password is not even checked, and the form says for how long.
+    """
 
     template_name = "registration/login.html"
     method = "local"
 
+    def _who(self) -> dict:
+        return {
+            "username": self.request.POST.get("username", "")[:150],
+            "address": limits.client_address(self.request),
+        }
+
+    def post(self, request, *args, **kwargs):
+        wait = limits.lockout_remaining(**self._who())
+        if wait:
+            count_auth_refusal(self.method, "locked_out")
+            # An unbound form: binding it would check the password.
+            form = self.form_class(self.request, initial={"username": self._who()["username"]})
+            response = self.render_to_response(
+                self.get_context_data(form=form, locked_out=_locked_out_message(wait))
+            )
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        limits.lockout_clear(**self._who())
         sign_in_record(user=form.get_user(), method=self.method, request=self.request)
         return response
 
     def form_invalid(self, form):
+        count_auth_refusal(self.method, "invalid_credentials")
         sign_in_failure_record(
             username=self.request.POST.get("username", ""),
             method=self.method,
             reason="; ".join(str(e) for e in form.non_field_errors()) or "invalid form",
             request=self.request,
         )
+        if limits.lockout_failure_record(**self._who()):
+            form.add_error(None, _locked_out_message(settings.AUTH_LOCKOUT_SECONDS))
         return super().form_invalid(form)
+
+
+def _locked_out_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minute.",
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class BreakGlassForm(AuthenticationForm):
@@ -349,14 +391,31 @@ def backchannel_logout(request):
         return JsonResponse(
             {"error": "invalid_request", "error_description": "disabled"}, status=404
         )
+    address = limits.client_address(request)
+    if limits.rate_exceeded(
+        name="backchannel", address=address, limit=settings.BACKCHANNEL_RATE_PER_MINUTE, window=60
+    ):
+        count_auth_refusal("backchannel", "rate_limited")
+        response = JsonResponse({"error": "slow_down"}, status=429)
+        response["Retry-After"] = "60"
+        return response
     token = request.POST.get("logout_token", "")
     try:
         claims = logout_token_verify(token)
         logout_token_claim_once(claims)
     except TokenError as exc:
-        sign_in_failure_record(
-            username="", method="backchannel", reason=f"{exc.code}: {exc.detail}", request=request
-        )
+        count_auth_refusal("backchannel", exc.code)
+        if limits.first_in_interval(
+            name=f"backchannel-refused:{exc.code}",
+            address=address,
+            interval=settings.AUTH_REFUSAL_AUDIT_INTERVAL,
+        ):
+            sign_in_failure_record(
+                username="",
+                method="backchannel",
+                reason=f"{exc.code}: {exc.detail}",
+                request=request,
+            )
         return JsonResponse(
             {"error": "invalid_request", "error_description": exc.message, "code": exc.code},
             status=400,

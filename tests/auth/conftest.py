@@ -80,3 +80,12 @@ def real_keycloak(keycloak_server, db):
     """The portal signed in against the real Keycloak."""
     with portal_using(keycloak_server, timeout=REAL_TIMEOUT):
         yield keycloak_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Lockouts, rate-limit windows, remembered jtis and the realm's cached keys of one
+    test never reach the next (with Redis they would outlive the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -156,6 +156,8 @@ def test_keycloaks_own_back_channel_logout_token_ends_the_portal_session(real_ke
     _LogoutCatcher.tokens = []
     threading.Thread(target=catcher.handle_request, daemon=True).start()
     admin = real_keycloak.admin()
+    # One logout token per "sign out user", for one session only: start from none.
+    admin.user_logout(real_keycloak.user_id("dave"))
     uuid = admin.get_client_id("portal")
     client_rep = admin.get_client(uuid)
     original = client_rep["attributes"]["backchannel.logout.url"]

@@ -6,6 +6,7 @@ portal), and signs out through Keycloak's logout endpoint."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -52,8 +53,21 @@ def sign_in_at_keycloak(page, keycloak_server, username: str) -> None:
 
 
 def test_bob_signs_in_at_keycloak_and_is_signed_out_by_keycloaks_back_channel_logout(
-    keycloak_server, live_portal, page
+    keycloak_server, live_portal, page, monkeypatch
 ):
+    from portal.auth import views
+
+    calls = []
+    real_end = views.oidc_sessions_end
+
+    def recording_end(**kwargs):
+        calls.append(kwargs)
+        return real_end(**kwargs)
+
+    monkeypatch.setattr(views, "oidc_sessions_end", recording_end)
+    # Keycloak 26.4's "sign out user" posts a logout token for one of the user's
+    # sessions only (it ends them all): start from none.
+    keycloak_server.admin().user_logout(keycloak_server.user_id("bob"))
     home = f"{live_portal.url}/"
     page.goto(home)
     sign_in_at_keycloak(page, keycloak_server, "bob")
@@ -64,9 +78,16 @@ def test_bob_signs_in_at_keycloak_and_is_signed_out_by_keycloaks_back_channel_lo
     assert OidcSession.objects.filter(user=bob).count() == 1
 
     # An administrator ends bob's sessions; Keycloak tells the portal itself.
-    keycloak_server.admin().user_logout(keycloak_server.user_id("bob"))
-    assert not OidcSession.objects.filter(user=bob).exists(), list(
-        AuditEvent.objects.filter(verb="auth.login_failed").values_list("after", flat=True)
+    admin = keycloak_server.admin()
+    backchannel = admin.get_client(admin.get_client_id("portal"))["attributes"]
+    assert backchannel["backchannel.logout.url"].startswith(live_portal.url)
+    admin.user_logout(keycloak_server.user_id("bob"))
+    deadline = time.monotonic() + 10
+    while OidcSession.objects.filter(user=bob).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not OidcSession.objects.filter(user=bob).exists(), (
+        calls,
+        list(AuditEvent.objects.filter(verb="auth.login_failed").values_list("after", flat=True)),
     )
     ended = AuditEvent.objects.filter(verb="auth.logout", actor=bob).get()
     assert ended.after["method"] == "backchannel"
