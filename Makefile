@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install lock services migrate seed test test-fast lint format messages compilemessages clean bench
+.PHONY: run install lock services keycloak migrate seed test test-fast lint format messages compilemessages clean bench
 
 # LOCKED=1 (CI, the image) installs the exact versions of requirements/dev-lock.txt;
 # without it `make run` takes the newest versions within pyproject.toml's ranges.
@@ -38,6 +38,11 @@ lock: $(STAMP)
 # PostgreSQL and Redis from Debian, installed when missing and started on 127.0.0.1.
 services:
 	bash scripts/services.sh
+
+# A real Keycloak (Maven Central's server distribution) with the example realm, on
+# free ports (KEYCLOAK_PORT=8080 to pin one); the tests start their own.
+keycloak:
+	bash scripts/keycloak.sh start
 
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true

@@ -92,6 +92,11 @@ CELERY_TASK_DURATION = Histogram(
     ["task"],
     buckets=(0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
 )
+AUTH_REFUSALS = Counter(
+    "portal_auth_refused_total",
+    "Refused credentials (bearer tokens, logout tokens, passwords), by method and code.",
+    ["method", "code"],
+)
 
 SYNC_OK_STATUSES = frozenset({"ok", "success", "succeeded"})
 _seen_severities: set[str] = set()
@@ -253,3 +258,9 @@ def _worker_init(**_kwargs):
 def _worker_process_shutdown(pid=None, **_kwargs):
     if multiprocess_dir() is not None:
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+def count_auth_refusal(method: str, code: str) -> None:
+    """One refused credential; ``code`` is one of portal.auth.tokens' error codes or
+    another fixed word, never text from the request."""
+    AUTH_REFUSALS.labels(method=method, code=code).inc()

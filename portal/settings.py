@@ -218,6 +218,16 @@ KEYCLOAK_REALM = env("KEYCLOAK_REALM")
 KEYCLOAK_CLIENT_ID = env("KEYCLOAK_CLIENT_ID")
 KEYCLOAK_CLIENT_SECRET = envsecret("KEYCLOAK_CLIENT_SECRET")
 KEYCLOAK_VERIFY_TLS = envbool("KEYCLOAK_VERIFY_TLS", "true")
+# Seconds the portal waits for Keycloak; past it, Keycloak counts as unavailable.
+KEYCLOAK_TIMEOUT = envint("KEYCLOAK_TIMEOUT", 10)
+# What strangers can cost (portal/auth/limits.py): password sign-in (local and
+# break-glass) locks an account+address out after this many failures for this long;
+# back-channel logout calls per address and minute; refused bearer tokens audited
+# at most once per address and interval (all are counted in /metrics).
+AUTH_LOCKOUT_FAILURES = envint("AUTH_LOCKOUT_FAILURES", 5)
+AUTH_LOCKOUT_SECONDS = envint("AUTH_LOCKOUT_SECONDS", 900)
+BACKCHANNEL_RATE_PER_MINUTE = envint("BACKCHANNEL_RATE_PER_MINUTE", 120)
+AUTH_REFUSAL_AUDIT_INTERVAL = envint("AUTH_REFUSAL_AUDIT_INTERVAL", 300)
 KEYCLOAK_ENABLED = bool(KEYCLOAK_SERVER_URL and KEYCLOAK_REALM and KEYCLOAK_CLIENT_ID)
 if KEYCLOAK_ENABLED:
     AUTHENTICATION_BACKENDS = ["portal.auth.backend.KeycloakBackend", *AUTHENTICATION_BACKENDS]
@@ -277,6 +287,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exceptions.portal_exception_handler",
+    # Anonymous callers by address, signed-in ones per user. Off in the test suite
+    # (thousands of requests from one address); tests of the limits set rates.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.auth.throttles.AnonymousThrottle",
+        "portal.auth.throttles.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "" if TESTING else "120/minute") or None,
+        "user": env("API_THROTTLE_USER", "" if TESTING else "2400/minute") or None,
+    },
 }
 if KEYCLOAK_ENABLED:
     REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(

@@ -9,14 +9,16 @@ carrying a bearer token must not cost a round trip to Keycloak.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from jwcrypto import jwk
 from keycloak import KeycloakOpenID
-from keycloak.exceptions import KeycloakError
+from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +27,39 @@ log = logging.getLogger(__name__)
 SUPPORTED_ALGORITHMS = frozenset({"RS256", "ES256", "PS256"})
 DISCOVERY_TTL = 3600
 JWKS_TTL = 3600
+# The last good copy of the discovery document and of the keys outlives the fresh
+# one by far: while Keycloak is down, sign-ins wait, but tokens already issued keep
+# validating and the sign-in page can still be built.
+LAST_GOOD_TTL = 7 * 24 * 3600
 # An unknown kid makes the portal fetch the keys again, but not more often than
 # this, so a flood of made-up kids cannot become a flood of requests to Keycloak.
 JWKS_REFETCH_COOLDOWN = 5
-HTTP_TIMEOUT = 10
+# Only these answers from Keycloak's token endpoint mean "no": the grant (code,
+# refresh token) is not valid, the user is disabled or the session was revoked.
+# Everything else (no connection, a timeout, 5xx, 429, a proxy's HTML page, a
+# client misconfiguration) says nothing about the person's session.
+REFUSAL_ERRORS = frozenset({"invalid_grant"})
 
 
 class KeycloakUnavailable(Exception):
     """Keycloak could not be reached or answered something unusable."""
+
+
+def http_timeout() -> float:
+    return float(getattr(settings, "KEYCLOAK_TIMEOUT", 10))
+
+
+def keycloak_refused(exc: BaseException) -> bool:
+    """Whether a python-keycloak error is Keycloak's "no" (as opposed to "not now")."""
+    if not isinstance(exc, KeycloakError) or isinstance(exc, KeycloakConnectionError):
+        return False
+    if exc.response_code != 400:
+        return False
+    try:
+        body = json.loads(exc.response_body or b"{}")
+    except (ValueError, TypeError):
+        return False
+    return isinstance(body, dict) and body.get("error") in REFUSAL_ERRORS
 
 
 @dataclass(frozen=True)
@@ -76,29 +103,64 @@ def openid_client(config: KeycloakConfig | None = None) -> KeycloakOpenID:
         client_id=config.client_id,
         client_secret_key=config.client_secret or None,
         verify=config.verify_tls,
-        timeout=HTTP_TIMEOUT,
+        timeout=http_timeout(),
+        # Each call builds a new client (no pooled connection can have gone stale),
+        # so python-keycloak's retry would only double a timeout and resend a
+        # refresh token.
+        max_retries=0,
     )
+
+
+def _last_good(key: str, fetch, ttl: int):
+    """``fetch()``'s answer, cached for ``ttl``; when fetching fails, the last good
+    answer (kept much longer) if there is one."""
+    document = cache.get(key)
+    if document is not None:
+        return document
+    try:
+        document = fetch()
+    except KeycloakUnavailable as exc:
+        document = cache.get(f"{key}:last-good")
+        if document is None:
+            raise
+        log.warning("Keycloak unavailable, using the last good %s: %s", key.rsplit(":")[-1], exc)
+        # Not cached as fresh: the next request tries Keycloak again.
+        return document
+    cache.set(key, document, ttl)
+    cache.set(f"{key}:last-good", document, LAST_GOOD_TTL)
+    return document
+
+
+def _fetch_discovery(config: KeycloakConfig) -> dict:
+    try:
+        document = openid_client(config).well_known()
+    except (KeycloakError, OSError, ValueError, TypeError) as exc:
+        raise KeycloakUnavailable(f"cannot read the realm's discovery document: {exc}") from exc
+    if not isinstance(document, dict):
+        raise KeycloakUnavailable("the discovery document is not a JSON object")
+    issuer = str(document.get("issuer", ""))
+    # The browser may reach Keycloak under another host name than the portal
+    # does, so the issuer comes from discovery; the realm must still be ours.
+    if not issuer.rstrip("/").endswith(f"/realms/{config.realm}"):
+        raise KeycloakUnavailable(f"discovery names issuer {issuer!r}, not realm {config.realm}")
+    return document
 
 
 def discovery(config: KeycloakConfig | None = None) -> dict:
     """The realm's /.well-known/openid-configuration, cached."""
     config = config or keycloak_config()
-    key = f"{config.cache_prefix}:discovery"
-    document = cache.get(key)
-    if document is None:
-        try:
-            document = openid_client(config).well_known()
-        except (KeycloakError, OSError, ValueError, TypeError) as exc:
-            raise KeycloakUnavailable(f"cannot read the realm's discovery document: {exc}") from exc
-        issuer = str(document.get("issuer", ""))
-        # The browser may reach Keycloak under another host name than the portal
-        # does, so the issuer comes from discovery; the realm must still be ours.
-        if not issuer.rstrip("/").endswith(f"/realms/{config.realm}"):
-            raise KeycloakUnavailable(
-                f"discovery names issuer {issuer!r}, not realm {config.realm}"
-            )
-        cache.set(key, document, DISCOVERY_TTL)
-    return document
+    return _last_good(
+        f"{config.cache_prefix}:discovery", lambda: _fetch_discovery(config), DISCOVERY_TTL
+    )
+
+
+def authorization_url(config: KeycloakConfig | None = None, **params: str) -> str:
+    """Keycloak's authorize endpoint (from the cached discovery document) with
+    ``params`` and this client's id, properly encoded."""
+    config = config or keycloak_config()
+    endpoint = discovery(config)["authorization_endpoint"]
+    query = urlencode({"client_id": config.client_id, "response_type": "code", **params})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def expected_issuer(config: KeycloakConfig | None = None) -> str:
@@ -116,10 +178,9 @@ def signing_keys(config: KeycloakConfig | None = None, *, refresh: bool = False)
     """The realm's signing keys as {kid: JWK}, from the cache unless ``refresh``."""
     config = config or keycloak_config()
     key = f"{config.cache_prefix}:jwks"
-    document = None if refresh else cache.get(key)
-    if document is None:
-        document = _fetch_jwks(config)
-        cache.set(key, document, JWKS_TTL)
+    if refresh:
+        cache.delete(key)
+    document = _last_good(key, lambda: _fetch_jwks(config), JWKS_TTL)
     keys = {}
     for item in document.get("keys", []):
         if item.get("use", "sig") != "sig" or "kid" not in item:
@@ -140,6 +201,7 @@ def signing_key(kid: str, config: KeycloakConfig | None = None) -> jwk.JWK | Non
     if kid in keys:
         return keys[kid]
     if cache.add(f"{config.cache_prefix}:jwks-refetch", 1, JWKS_REFETCH_COOLDOWN):
+        # Falls back to the last good keys when Keycloak cannot be asked.
         keys = signing_keys(config, refresh=True)
     return keys.get(kid)
 
@@ -147,5 +209,14 @@ def signing_key(kid: str, config: KeycloakConfig | None = None) -> jwk.JWK | Non
 def forget_realm_cache(config: KeycloakConfig | None = None) -> None:
     config = config or keycloak_config()
     cache.delete_many(
-        [f"{config.cache_prefix}:{name}" for name in ("discovery", "jwks", "jwks-refetch")]
+        [
+            f"{config.cache_prefix}:{name}"
+            for name in (
+                "discovery",
+                "discovery:last-good",
+                "jwks",
+                "jwks:last-good",
+                "jwks-refetch",
+            )
+        ]
     )

@@ -8,13 +8,16 @@ soon as the client's token is refreshed.
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from portal.auth.client import KeycloakUnavailable, keycloak_config, keycloak_enabled
+from portal.auth.limits import client_address, first_in_interval
 from portal.auth.services import InactiveUser, identity_for_token, sign_in_failure_record
 from portal.auth.tokens import TokenError, access_token_verify
+from portal.metrics import count_auth_refusal
 
 
 class KeycloakBearerAuthentication(BaseAuthentication):
@@ -47,9 +50,20 @@ class KeycloakBearerAuthentication(BaseAuthentication):
         return user, claims
 
     def _fail(self, request, error: TokenError):
-        sign_in_failure_record(
-            username="", method="bearer", reason=f"{error.code}: {error.detail}", request=request
-        )
+        # Every refusal is counted; a source sending bad tokens in a loop leaves one
+        # audit row per interval, not one per request.
+        count_auth_refusal("bearer", error.code)
+        if first_in_interval(
+            name="bearer-refused",
+            address=client_address(request),
+            interval=settings.AUTH_REFUSAL_AUDIT_INTERVAL,
+        ):
+            sign_in_failure_record(
+                username="",
+                method="bearer",
+                reason=f"{error.code}: {error.detail}",
+                request=request,
+            )
         raise exceptions.AuthenticationFailed(detail=error.message, code=error.code)
 
     def authenticate_header(self, request):

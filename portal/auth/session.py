@@ -13,9 +13,15 @@ import time
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext as _
-from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+from keycloak.exceptions import KeycloakError
 
-from portal.auth.client import KeycloakUnavailable, keycloak_config, keycloak_enabled, openid_client
+from portal.auth.client import (
+    KeycloakUnavailable,
+    keycloak_config,
+    keycloak_enabled,
+    keycloak_refused,
+    openid_client,
+)
 from portal.auth.services import (
     InactiveUser,
     identity_sync,
@@ -32,6 +38,9 @@ PENDING_KEY = "oidc_pending"
 # Refresh this long before the access token runs out, so a page never renders with
 # roles older than the token's lifetime.
 REFRESH_MARGIN_SECONDS = 30
+# After Keycloak could not be asked, the next try waits this long: a page must not
+# wait for a timeout on every request while Keycloak is down or slow.
+REFRESH_RETRY_SECONDS = 30
 
 
 def session_tokens_store(request, *, tokens: dict, claims: dict) -> None:
@@ -58,11 +67,30 @@ def _session_end(request, reason: str) -> None:
     messages.info(request, _("Your Keycloak session has ended. Please sign in again."))
 
 
+def _refresh_postpone(request, data: dict, exc: BaseException) -> bool:
+    """Keycloak could not say yes or no: the session goes on until its refresh token
+    would have expired, and the refresh is tried again a little later."""
+    expires = data.get("refresh_expires_at") or 0
+    if expires and time.time() >= expires:
+        _session_end(request, "refresh token expired")
+        return False
+    log.warning(
+        "Keycloak unavailable while refreshing the session of %s; retrying in %s s: %s",
+        getattr(request.user, "username", "?"),
+        REFRESH_RETRY_SECONDS,
+        str(exc)[:300],
+    )
+    request.session[SESSION_KEY] = {**data, "retry_at": int(time.time()) + REFRESH_RETRY_SECONDS}
+    return True
+
+
 def session_refresh(request) -> bool:
     """Refresh the access token; end the portal session if Keycloak refuses.
 
-    Returns whether the session is still signed in. Keycloak being unreachable is
-    not a refusal: the session goes on until its refresh token would have expired.
+    Returns whether the session is still signed in. Keycloak being unreachable,
+    slow, overloaded (429) or failing (5xx) is not a refusal: only an answer that
+    means "no" (invalid_grant: session ended or revoked, user disabled, token
+    expired) ends the session.
     """
     data = request.session.get(SESSION_KEY) or {}
     config = keycloak_config()
@@ -78,23 +106,33 @@ def session_refresh(request) -> bool:
             token_metadata={"refreshed_at": int(time.time())},
             is_login=False,
         )
-    except (KeycloakConnectionError, KeycloakUnavailable, OSError) as exc:
-        expires = data.get("refresh_expires_at") or 0
-        if expires and time.time() >= expires:
-            _session_end(request, "refresh token expired")
-            return False
-        log.warning("Keycloak unreachable while refreshing a session: %s", exc)
-        return True
-    except (KeycloakError, TokenError, KeyError, InactiveUser) as exc:
-        reason = getattr(exc, "error_message", None) or str(exc)
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        _session_end(request, str(reason)[:300])
+    except (KeycloakUnavailable, OSError) as exc:
+        return _refresh_postpone(request, data, exc)
+    except KeycloakError as exc:
+        if not keycloak_refused(exc):
+            return _refresh_postpone(request, data, exc)
+        _session_end(request, _error_text(exc))
+        return False
+    except (TokenError, KeyError, TypeError, InactiveUser) as exc:
+        _session_end(request, str(exc)[:300])
         return False
     session_tokens_store(request, tokens=tokens, claims=claims)
     # The roles may have changed: the request's user must not keep the old ones.
     forget_roles(getattr(request, "user", None))
     return True
+
+
+def _error_text(exc: KeycloakError) -> str:
+    reason = exc.response_body or exc.error_message or str(exc)
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason)[:300]
+
+
+def refresh_due(data: dict, now: float) -> bool:
+    if now < data.get("retry_at", 0):
+        return False
+    return now >= data.get("access_expires_at", 0) - REFRESH_MARGIN_SECONDS
 
 
 class KeycloakSessionMiddleware:
@@ -109,7 +147,7 @@ class KeycloakSessionMiddleware:
         if (
             data
             and keycloak_enabled()
-            and time.time() >= data.get("access_expires_at", 0) - REFRESH_MARGIN_SECONDS
+            and refresh_due(data, time.time())
             and request.user.is_authenticated
         ):
             session_refresh(request)

@@ -7,11 +7,13 @@ was refused, and a test can prove every check exists.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import time
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from jwcrypto import jws
 from jwcrypto.common import JWException
@@ -25,6 +27,10 @@ from portal.auth.client import (
 )
 
 LEEWAY_SECONDS = 30
+# A logout token without "exp" (older Keycloaks send none) is accepted this long
+# after its "iat", and every logout token's jti is remembered as long: a replayed
+# token is refused.
+LOGOUT_TOKEN_MAX_AGE = 600
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 # Keycloak's "typ" claim tells its tokens apart; a refresh or ID token must never
@@ -45,6 +51,7 @@ MESSAGES = {
     "token_wrong_type": _("This kind of token is not accepted here."),
     "token_nonce_mismatch": _("The sign-in response does not belong to this sign-in attempt."),
     "token_invalid_claims": _("The token lacks required claims."),
+    "token_replayed": _("This logout token has already been used."),
     "keycloak_unavailable": _("The sign-in service cannot be reached."),
 }
 
@@ -189,4 +196,20 @@ def logout_token_verify(token: str, *, config: KeycloakConfig | None = None) -> 
         raise TokenError("token_invalid_claims", "a logout token carries no nonce")
     if not claims.get("sid") and not claims.get("sub"):
         raise TokenError("token_invalid_claims", "neither sid nor sub")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or len(jti) > 200:
+        raise TokenError("token_invalid_claims", "no jti")
+    now = time.time()
+    if "exp" not in claims and now > claims["iat"] + LOGOUT_TOKEN_MAX_AGE + LEEWAY_SECONDS:
+        raise TokenError("token_expired", "issued too long ago")
     return claims
+
+
+def logout_token_claim_once(claims: dict) -> None:
+    """Remember a verified logout token's jti; raise if it was seen before."""
+    now = time.time()
+    until = claims.get("exp") or claims["iat"] + LOGOUT_TOKEN_MAX_AGE
+    ttl = max(int(until - now) + LEEWAY_SECONDS, LEEWAY_SECONDS)
+    digest = hashlib.sha256(f"{claims['iss']}|{claims['jti']}".encode()).hexdigest()[:32]
+    if not cache.add(f"portal:logout-jti:{digest}", 1, ttl):
+        raise TokenError("token_replayed", f"jti {claims['jti']!r}")

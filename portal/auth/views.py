@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
@@ -22,18 +22,21 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+from keycloak.exceptions import KeycloakError
 from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 
+from portal.auth import limits
 from portal.auth.client import (
     KeycloakUnavailable,
+    authorization_url,
     discovery,
     keycloak_config,
     keycloak_enabled,
+    keycloak_refused,
     openid_client,
 )
 from portal.auth.services import (
@@ -45,7 +48,14 @@ from portal.auth.services import (
     sign_out_record,
 )
 from portal.auth.session import PENDING_KEY, SESSION_KEY, session_tokens_store
-from portal.auth.tokens import TokenError, access_token_verify, id_token_verify, logout_token_verify
+from portal.auth.tokens import (
+    TokenError,
+    access_token_verify,
+    id_token_verify,
+    logout_token_claim_once,
+    logout_token_verify,
+)
+from portal.metrics import count_auth_refusal
 
 log = logging.getLogger(__name__)
 
@@ -68,28 +78,78 @@ def _error(request, message: str, *, status: int, retry: bool = True):
     )
 
 
+UNAVAILABLE_RETRY_AFTER = 30
+
+
+def _unavailable(request, next_url: str = ""):
+    """Keycloak cannot be asked now: a page that says so, never a 500."""
+    response = render(request, "portal/auth_unavailable.html", {"next_url": next_url}, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
+
+
 # --- local accounts ---------------------------------------------------------------
 
 
 class LocalLoginView(auth_views.LoginView):
-    """Django's login form, audited. Only used while Keycloak is not configured."""
+    """Django's login form, audited. Only used while Keycloak is not configured.
+
+    After AUTH_LOCKOUT_FAILURES wrong passwords for one account from one address,
+    that account is locked out from that address for AUTH_LOCKOUT_SECONDS: the
+    password is not even checked, and the form says for how long.
+    """
 
     template_name = "registration/login.html"
     method = "local"
 
+    def _who(self) -> dict:
+        return {
+            "username": self.request.POST.get("username", "")[:150],
+            "address": limits.client_address(self.request),
+        }
+
+    def post(self, request, *args, **kwargs):
+        wait = limits.lockout_remaining(**self._who())
+        if wait:
+            count_auth_refusal(self.method, "locked_out")
+            # An unbound form: binding it would check the password.
+            form = self.form_class(self.request, initial={"username": self._who()["username"]})
+            response = self.render_to_response(
+                self.get_context_data(form=form, locked_out=_locked_out_message(wait))
+            )
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        limits.lockout_clear(**self._who())
         sign_in_record(user=form.get_user(), method=self.method, request=self.request)
         return response
 
     def form_invalid(self, form):
+        count_auth_refusal(self.method, "invalid_credentials")
         sign_in_failure_record(
             username=self.request.POST.get("username", ""),
             method=self.method,
             reason="; ".join(str(e) for e in form.non_field_errors()) or "invalid form",
             request=self.request,
         )
+        if limits.lockout_failure_record(**self._who()):
+            form.add_error(None, _locked_out_message(settings.AUTH_LOCKOUT_SECONDS))
         return super().form_invalid(form)
+
+
+def _locked_out_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minute.",
+        "Too many failed sign-ins for this account from your address. "
+        "Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class BreakGlassForm(AuthenticationForm):
@@ -171,18 +231,17 @@ def oidc_login(request):
     }
     request.session[PENDING_KEY] = dict(list(pending.items())[-PENDING_LIMIT:])
     try:
-        url = openid_client().auth_url(
-            # python-keycloak pastes these into the URL as they are.
-            redirect_uri=quote(_callback_uri(request), safe=""),
-            scope=quote("openid profile email", safe=""),
+        url = authorization_url(
+            redirect_uri=_callback_uri(request),
+            scope="openid profile email",
             state=state,
             nonce=nonce,
             code_challenge=challenge,
             code_challenge_method=method,
         )
-    except (KeycloakError, OSError, KeyError, ValueError) as exc:
+    except (KeycloakUnavailable, KeyError) as exc:
         log.error("cannot start a Keycloak sign-in: %s", exc)
-        return _error(request, _("The sign-in service cannot be reached."), status=503)
+        return _unavailable(request, request.GET.get("next", ""))
     return redirect(url)
 
 
@@ -224,10 +283,18 @@ def oidc_callback(request):
         )
         id_claims = id_token_verify(tokens["id_token"], nonce=attempt["nonce"], config=config)
         access_claims = access_token_verify(tokens["access_token"], config=config)
-    except (KeycloakConnectionError, KeycloakUnavailable) as exc:
-        log.error("Keycloak unreachable during sign-in: %s", exc)
-        return _error(request, _("The sign-in service cannot be reached."), status=503)
-    except (KeycloakError, TokenError, KeyError) as exc:
+    except KeycloakUnavailable as exc:
+        log.error("Keycloak unavailable during sign-in: %s", exc)
+        return _unavailable(request, attempt.get("next", ""))
+    except KeycloakError as exc:
+        if not keycloak_refused(exc):
+            log.error("Keycloak unavailable during sign-in: %s", exc)
+            return _unavailable(request, attempt.get("next", ""))
+        sign_in_failure_record(
+            username="", method="keycloak", reason=f"refused: {exc}", request=request
+        )
+        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
+    except (TokenError, KeyError) as exc:
         sign_in_failure_record(
             username="",
             method="keycloak",
@@ -324,13 +391,31 @@ def backchannel_logout(request):
         return JsonResponse(
             {"error": "invalid_request", "error_description": "disabled"}, status=404
         )
+    address = limits.client_address(request)
+    if limits.rate_exceeded(
+        name="backchannel", address=address, limit=settings.BACKCHANNEL_RATE_PER_MINUTE, window=60
+    ):
+        count_auth_refusal("backchannel", "rate_limited")
+        response = JsonResponse({"error": "slow_down"}, status=429)
+        response["Retry-After"] = "60"
+        return response
     token = request.POST.get("logout_token", "")
     try:
         claims = logout_token_verify(token)
+        logout_token_claim_once(claims)
     except TokenError as exc:
-        sign_in_failure_record(
-            username="", method="backchannel", reason=f"{exc.code}: {exc.detail}", request=request
-        )
+        count_auth_refusal("backchannel", exc.code)
+        if limits.first_in_interval(
+            name=f"backchannel-refused:{exc.code}",
+            address=address,
+            interval=settings.AUTH_REFUSAL_AUDIT_INTERVAL,
+        ):
+            sign_in_failure_record(
+                username="",
+                method="backchannel",
+                reason=f"{exc.code}: {exc.detail}",
+                request=request,
+            )
         return JsonResponse(
             {"error": "invalid_request", "error_description": exc.message, "code": exc.code},
             status=400,

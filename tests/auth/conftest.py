@@ -47,3 +47,45 @@ def payload_of(token: str) -> dict:
     """The claims of a JWT, unverified (for building variants of real tokens)."""
     part = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+# --- the real Keycloak ------------------------------------------------------------
+
+# The portal's timeout towards Keycloak in these tests: long enough for a loaded
+# machine, short enough that the "slow Keycloak" cases end quickly.
+REAL_TIMEOUT = 4
+
+
+@pytest.fixture(scope="session")
+def keycloak_server():
+    """One real Keycloak for the whole test session (scripts/keycloak.sh)."""
+    from tests.auth.real_keycloak import cannot_start_reason, start_keycloak
+    from tests.conftest import need
+
+    reason = cannot_start_reason()
+    need(reason is None, reason or "")
+    try:
+        server = start_keycloak()
+    except (RuntimeError, OSError) as exc:
+        need(False, f"Keycloak could not be started: {exc}")
+    server.allow_portal("http://testserver")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def real_keycloak(keycloak_server, db):
+    """The portal signed in against the real Keycloak."""
+    with portal_using(keycloak_server, timeout=REAL_TIMEOUT):
+        yield keycloak_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Lockouts, rate-limit windows, remembered jtis and the realm's cached keys of one
+    test never reach the next (with Redis they would outlive the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()

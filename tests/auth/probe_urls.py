@@ -4,6 +4,7 @@ before the apps publish their own endpoints."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import path
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +28,15 @@ class ProbeView(APIView):
         return Response({"ok": True})
 
 
+class OpenProbeView(APIView):
+    """Open to anyone, as the API schema is: what the anonymous throttle guards."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
 @login_required
 def probe_page(request):
     require(request.user, "portal.read")
@@ -35,6 +45,7 @@ def probe_page(request):
 
 urlpatterns = [
     path("api/v1/probe/", ProbeView.as_view(), name="probe"),
+    path("api/v1/open-probe/", OpenProbeView.as_view(), name="open-probe"),
     path("probe-page/", probe_page, name="probe-page"),
     *portal_urlpatterns,
 ]

@@ -101,3 +101,90 @@ def test_a_disabled_user_can_no_longer_refresh(oidc, keycloak_stand_in, dave_tok
     keycloak_stand_in.disable_user("dave")
     with pytest.raises(KeycloakPostError):
         oidc.refresh_token(dave_tokens["refresh_token"])
+
+
+# --- what the real Keycloak 26.4 showed (tests/auth/test_real_keycloak.py) -----------
+
+
+def test_without_openid_in_the_scope_there_is_no_id_token(oidc):
+    tokens = oidc.token("carol", "demo-carol", scope="profile")
+    assert "id_token" not in tokens
+    assert tokens["scope"] == "profile email"
+    assert "id_token" in oidc.token("carol", "demo-carol", scope="openid")
+
+
+def test_access_tokens_name_the_portal_and_account_as_audiences(dave_tokens):
+    claims = payload_of(dave_tokens["access_token"])
+    assert claims["aud"] == ["portal", "account"]
+    assert claims["allowed-origins"] == ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+
+def _code(keycloak_stand_in, challenge: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    keycloak_stand_in.allow_redirect_prefix("http://testserver")
+    keycloak_stand_in.auto_login("carol")
+    answer = requests.get(
+        f"{keycloak_stand_in.issuer}/protocol/openid-connect/auth",
+        params={
+            "client_id": "portal",
+            "response_type": "code",
+            "redirect_uri": "http://testserver/cb",
+            "scope": "openid",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+
+
+@pytest.mark.parametrize(
+    ("verifier", "description"),
+    [
+        (None, "PKCE code verifier not specified"),
+        ("abc", "PKCE verification failed: Invalid code verifier"),
+        ("a" * 43 + "!", "PKCE verification failed: Invalid code verifier"),
+        ("b" * 43, "PKCE verification failed: Code mismatch"),
+    ],
+)
+def test_code_verifiers_follow_keycloaks_rules(keycloak_stand_in, oidc, verifier, description):
+    import hashlib
+
+    from keycloak.exceptions import KeycloakPostError
+
+    good = "a" * 43
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(good.encode()).digest()).rstrip(b"=")
+    code = _code(keycloak_stand_in, challenge.decode())
+    kwargs = {"code_verifier": verifier} if verifier is not None else {}
+    with pytest.raises(KeycloakPostError) as refused:
+        oidc.token(
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri="http://testserver/cb",
+            **kwargs,
+        )
+    body = json.loads(refused.value.response_body)
+    assert body == {"error": "invalid_grant", "error_description": description}
+    assert "access_token" in oidc.token(
+        grant_type="authorization_code",
+        code=_code(keycloak_stand_in, challenge.decode()),
+        redirect_uri="http://testserver/cb",
+        code_verifier=good,
+    )
+
+
+@pytest.mark.parametrize("status", [502, 503, 504, 429])
+def test_it_can_fail_like_a_proxy_in_front_of_keycloak(keycloak_stand_in, oidc, status):
+    from keycloak.exceptions import KeycloakError
+
+    keycloak_stand_in.fail(status, only="/token")
+    with pytest.raises(KeycloakError) as failed:
+        oidc.token("carol", "demo-carol")
+    assert failed.value.response_code == status
+    assert oidc.well_known()["issuer"] == keycloak_stand_in.issuer  # only /token fails
+    keycloak_stand_in.heal()
+    assert "access_token" in oidc.token("carol", "demo-carol")

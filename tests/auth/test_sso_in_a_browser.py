@@ -79,8 +79,7 @@ def test_bob_signs_in_with_keycloak_approves_and_signs_out_everywhere(
     page.click("#kc-login")
     page.wait_for_url(version_url)
 
-    page.select_option("select[name=decision]", "approve")
-    page.click("#review button[type=submit]")
+    page.click("#review button[value=approve]")
     page.wait_for_url(version_url)
     review = Review.objects.get(version=version_in_review)
     assert review.reviewer.username == "bob"

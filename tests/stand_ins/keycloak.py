@@ -4,11 +4,18 @@ realm, as python-keycloak 7 calls them (keycloak/urls_patterns.py).
 It reads deploy/keycloak/realm-mlops.json, the file docker compose imports into the
 real Keycloak, so users, passwords, roles, groups, the client and its protocol
 mappers are the same in tests and in deployment. Tokens are RS256 JWTs signed with
-real keys; claim shapes follow real Keycloak 25 tokens (realm_access,
-resource_access, azp, sid, typ, preferred_username, aud, iss).
+real keys; claim shapes follow what the real Keycloak 26.4 that
+tests/auth/test_real_keycloak.py runs answers (realm_access, resource_access, azp,
+sid, typ, preferred_username, aud ["portal", "account"], iss, allowed-origins), and
+so do its refusals (the code_verifier rules, "User disabled", "Session not active").
+The differences found against the real server are listed in the README's
+single sign-on section; tests of the portal's own logic use this stand-in, tests of
+what Keycloak does use the real one.
 
 Test controls: rotate_keys, end_session (optionally with a back-channel logout to
-the portal), disable_user, set_user_roles, auto_login, sign (arbitrary tokens).
+the portal), disable_user, set_user_roles, auto_login, sign (arbitrary tokens),
+fail (answer 5xx/429, slowly or not at all, as a proxy in front of a failing
+Keycloak does) and heal.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ REALM_FILE = ROOT / "deploy" / "keycloak" / "realm-mlops.json"
 WELL_KNOWN_FIXTURE = ROOT / "tests" / "fixtures" / "keycloak" / "wellknown-gwdg-academiccloud.json"
 WELL_KNOWN_ISSUER = "https://keycloak.sso.gwdg.de/auth/realms/academiccloud"
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+ACCOUNT_ROLES = ("manage-account", "manage-account-links", "view-profile")
 
 
 _PROCESS_KEYS: dict[str, jwk.JWK] = {}
@@ -91,6 +99,8 @@ class KeycloakStandIn:
         self.backchannel_url = self.client.get("attributes", {}).get("backchannel.logout.url", "")
         self.extra_redirect_uris: list[str] = []
         self.requests: list[tuple[str, str]] = []
+        self.fault: tuple[str | int, str] | None = None
+        self.slow_seconds = 3.0
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -144,6 +154,15 @@ class KeycloakStandIn:
             self.active_kid = kid
         return kid
 
+    def fail(self, mode: str | int, *, only: str = "") -> None:
+        """From now on answer requests whose path contains ``only`` with ``mode``: an
+        HTTP status (502, 503, 504 with an HTML page, 429 with Retry-After), "slow"
+        (nothing for slow_seconds, then the connection closes) or "close"."""
+        self.fault = (mode, only)
+
+    def heal(self) -> None:
+        self.fault = None
+
     def allow_redirect_prefix(self, base_url: str) -> None:
         """Like an administrator adding a redirect URI (a live server's random port)."""
         self.extra_redirect_uris.append(base_url.rstrip("/") + "/*")
@@ -196,13 +215,15 @@ class KeycloakStandIn:
                 response.read()
         return token
 
-    def password_grant(self, username: str, password: str | None = None) -> dict:
+    def password_grant(
+        self, username: str, password: str | None = None, *, scope: str = "openid"
+    ) -> dict:
         """Tokens for a user as the token endpoint's password grant gives them."""
         user = self.users[username]
         if password is not None and password != self._password(user):
             raise ValueError("invalid credentials")
         session = self._new_session(username)
-        return self._token_response(session, nonce=None)
+        return self._token_response(session, nonce=None, scope=scope)
 
     # --- signing --------------------------------------------------------------------
 
@@ -334,6 +355,11 @@ class KeycloakStandIn:
                 )
                 if audience and audience not in audiences:
                     audiences.append(audience)
+        default_role = self.realm.get("defaultRole", {}).get("name")
+        if kind == "access" and "roles" in scopes and default_role in user.get("realmRoles", []):
+            # Keycloak gives every realm's default role the account console's client
+            # roles, and the default "roles" scope maps them into access tokens.
+            _set_nested(claims, "resource_access.account.roles", list(ACCOUNT_ROLES))
         return claims, audiences
 
     # --- sessions and tokens --------------------------------------------------------
@@ -353,8 +379,19 @@ class KeycloakStandIn:
                 return None
             return session
 
-    def _token_response(self, session: Session, *, nonce: str | None) -> dict:
+    def granted_scope(self, requested: str) -> str:
+        """The scope Keycloak answers with: "openid" only when asked for, then the
+        client's default scopes that show in a token's scope claim."""
+        asked = requested.split()
+        names = [n for n in ("profile", "email") if n in self.client.get("defaultClientScopes", [])]
+        optional = [n for n in asked if n in self.client.get("optionalClientScopes", [])]
+        return " ".join((["openid"] if "openid" in asked else []) + names + optional)
+
+    def _token_response(self, session: Session, *, nonce: str | None, scope: str) -> dict:
+        """What the token endpoint answers; no ID token unless scope has "openid"
+        (real Keycloak: a grant without it is plain OAuth 2.0)."""
         user = self.users[session.username]
+        granted = self.granted_scope(scope)
         now = int(time.time())
         base = {
             "iat": now,
@@ -371,9 +408,15 @@ class KeycloakStandIn:
             "jti": str(uuid.uuid4()),
             "typ": "Bearer",
             "acr": "1",
-            "scope": "openid profile email",
+            "allowed-origins": self._allowed_origins(),
+            "scope": granted,
             **access_claims,
         }
+        # The default "roles" scope's audience resolver adds every client whose roles
+        # the token carries: real access tokens say ["portal", "account"].
+        for client in access_claims.get("resource_access", {}):
+            if client != self.client_id and client not in audiences:
+                audiences.append(client)
         if audiences:
             access["aud"] = audiences if len(audiences) > 1 else audiences[0]
         access_token = self.sign(access)
@@ -401,23 +444,31 @@ class KeycloakStandIn:
             "typ": "Refresh",
             "azp": self.client_id,
             "sid": session.sid,
-            "scope": "openid profile email basic",
+            "scope": " ".join([*granted.split(), "basic", "roles", "web-origins", "acr"]),
         }
         with self.lock:
             session.clients.add(self.client_id)
-        return {
+        answer = {
             "access_token": access_token,
             "expires_in": self.access_lifespan,
             "refresh_expires_in": self.idle_timeout,
             "refresh_token": self.sign(refresh, header={"alg": "HS512"}, key=self.hmac_key),
             "token_type": "Bearer",
-            "id_token": self.sign(id_token),
             "not-before-policy": 0,
             "session_state": session.sid,
-            "scope": "openid profile email",
+            "scope": granted,
         }
+        if "openid" in granted.split():
+            answer["id_token"] = self.sign(id_token)
+        return answer
+
+    def _allowed_origins(self) -> list[str]:
+        origins = {"/".join(u.split("/")[:3]) for u in self.client.get("redirectUris", [])}
+        return sorted(origins)
 
     def logout_token(self, session: Session) -> str:
+        """Shaped as Keycloak 26.4 sends it (tests/fixtures/keycloak/kc26-*): header
+        typ "logout+jwt", exp = iat + 120, aud the client id as a string, no nonce."""
         user = self.users[session.username]
         now = int(time.time())
         return self.sign(
@@ -431,7 +482,8 @@ class KeycloakStandIn:
                 "typ": "Logout",
                 "sid": session.sid,
                 "events": {BACKCHANNEL_EVENT: {}},
-            }
+            },
+            header={"typ": "logout+jwt"},
         )
 
     def well_known(self) -> dict:
@@ -460,8 +512,10 @@ def _set_nested(claims: dict, name: str, value) -> None:
 
 
 @contextlib.contextmanager
-def portal_using(stand_in: KeycloakStandIn):
-    """Point the portal at the stand-in, as the KEYCLOAK_* environment would.
+def portal_using(stand_in, *, timeout: float = 10):
+    """Point the portal at a Keycloak (this stand-in or the real server; anything with
+    base_url, realm_name, client_id and client_secret), as the KEYCLOAK_*
+    environment would.
 
     Settings are overridden; DRF's view classes captured their authentication
     classes at import, so they get the list settings.py builds when Keycloak is on.
@@ -480,6 +534,7 @@ def portal_using(stand_in: KeycloakStandIn):
         KEYCLOAK_CLIENT_SECRET=stand_in.client_secret,
         KEYCLOAK_VERIFY_TLS=True,
         KEYCLOAK_ENABLED=True,
+        KEYCLOAK_TIMEOUT=timeout,
         AUTHENTICATION_BACKENDS=[
             "portal.auth.backend.KeycloakBackend",
             "django.contrib.auth.backends.ModelBackend",

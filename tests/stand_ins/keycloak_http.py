@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 import secrets
 import time
 from http.cookies import SimpleCookie
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from tests.stand_ins.keycloak import KeycloakStandIn, Session
 
 SSO_COOKIE = "KEYCLOAK_SESSION"
+VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def b64(data: bytes) -> str:
@@ -83,10 +85,29 @@ class KeycloakHandler(BaseHTTPRequestHandler):
             return True
         return secret is not None and hmac.compare_digest(secret, kc.client_secret)
 
+    def _faulted(self, path: str) -> bool:
+        """Answer as a proxy in front of a failing Keycloak would, if told to."""
+        fault = self.keycloak.fault
+        if fault is None or fault[1] not in path:
+            return False
+        mode = fault[0]
+        if mode == "slow":
+            time.sleep(self.keycloak.slow_seconds)
+            self.close_connection = True
+            return True
+        if mode == "close":
+            self.close_connection = True
+            return True
+        headers = {"Content-Type": "text/html", **({"Retry-After": "5"} if mode == 429 else {})}
+        self._send(mode, f"<html><body><h1>{mode}</h1></body></html>".encode(), headers)
+        return True
+
     def _route(self) -> str | None:
         path = urlsplit(self.path).path
         with self.keycloak.lock:
             self.keycloak.requests.append((self.command, path))
+        if self._faulted(path):
+            return "faulted"
         prefix = f"/realms/{self.keycloak.realm_name}"
         if path == prefix:
             return "realm"
@@ -97,6 +118,8 @@ class KeycloakHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         route = self._route()
         kc = self.keycloak
+        if route == "faulted":
+            return None
         if route == "realm":
             public = kc._active_key()
             der = public.export_to_pem(private_key=False)
@@ -124,8 +147,10 @@ class KeycloakHandler(BaseHTTPRequestHandler):
         return self._json(404, {"error": "not found"})
 
     def do_POST(self):
-        route = self._route()
         form = self._form()
+        route = self._route()
+        if route == "faulted":
+            return None
         if route == "protocol/openid-connect/auth":
             return self._authorize(form, login_form=True)
         if route == "protocol/openid-connect/token":
@@ -182,6 +207,7 @@ class KeycloakHandler(BaseHTTPRequestHandler):
                 "challenge": params.get("code_challenge"),
                 "method": params.get("code_challenge_method"),
                 "nonce": params.get("nonce"),
+                "scope": params.get("scope", ""),
                 "expires": time.time() + 60,
             }
         query = {"state": params.get("state", ""), "session_state": session.sid, "iss": kc.issuer}
@@ -227,23 +253,41 @@ class KeycloakHandler(BaseHTTPRequestHandler):
             if form.get("redirect_uri") != code["redirect_uri"]:
                 return self._oauth_error(400, "invalid_grant", "Incorrect redirect_uri")
             if code["challenge"]:
-                verifier = form.get("code_verifier", "")
+                # RFC 7636 as Keycloak applies it: 43-128 unreserved characters.
+                verifier = form.get("code_verifier")
+                if not verifier:
+                    return self._oauth_error(
+                        400, "invalid_grant", "PKCE code verifier not specified"
+                    )
+                if not VERIFIER.fullmatch(verifier):
+                    return self._oauth_error(
+                        400, "invalid_grant", "PKCE verification failed: Invalid code verifier"
+                    )
                 digest = b64(hashlib.sha256(verifier.encode()).digest())
                 expected = digest if code["method"] == "S256" else verifier
-                if not verifier or not hmac.compare_digest(expected, code["challenge"]):
-                    return self._oauth_error(400, "invalid_grant", "PKCE verification failed")
+                if not hmac.compare_digest(expected, code["challenge"]):
+                    return self._oauth_error(
+                        400, "invalid_grant", "PKCE verification failed: Code mismatch"
+                    )
             session = kc._session_usable(code["sid"])
             if session is None:
                 return self._oauth_error(400, "invalid_grant", "Session not active")
-            return self._json(200, kc._token_response(session, nonce=code["nonce"]))
+            return self._json(
+                200, kc._token_response(session, nonce=code["nonce"], scope=code["scope"])
+            )
         if grant == "refresh_token":
             claims = kc._verify_own(form.get("refresh_token", ""))
             if not claims or claims.get("typ") != "Refresh" or claims.get("exp", 0) < time.time():
                 return self._oauth_error(400, "invalid_grant", "Invalid refresh token")
+            user = next((u for u in kc.users.values() if u["id"] == claims.get("sub")), {})
+            if not user.get("enabled", True):
+                return self._oauth_error(400, "invalid_grant", "User disabled")
             session = kc._session_usable(claims.get("sid"))
             if session is None:
                 return self._oauth_error(400, "invalid_grant", "Session not active")
-            return self._json(200, kc._token_response(session, nonce=None))
+            return self._json(
+                200, kc._token_response(session, nonce=None, scope=claims.get("scope", ""))
+            )
         if grant == "password":
             if not kc.client.get("directAccessGrantsEnabled"):
                 return self._oauth_error(
@@ -255,7 +299,9 @@ class KeycloakHandler(BaseHTTPRequestHandler):
             if not user.get("enabled", True):
                 return self._oauth_error(400, "invalid_grant", "Account disabled")
             session = kc._new_session(user["username"])
-            return self._json(200, kc._token_response(session, nonce=None))
+            return self._json(
+                200, kc._token_response(session, nonce=None, scope=form.get("scope", ""))
+            )
         return self._oauth_error(400, "unsupported_grant_type", f"Unsupported grant_type {grant}")
 
     def _bearer_claims(self) -> dict | None:
