@@ -63,6 +63,14 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+ready() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf -o /dev/null "$1"
+  else
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' "$1" 2>/dev/null
+  fi
+}
+
 KC_PID=""
 run=""
 stop_keycloak() {
@@ -87,7 +95,7 @@ run_keycloak() {
     >>"$logfile" 2>&1 &
   KC_PID=$!
   local deadline=$((SECONDS + ${KEYCLOAK_START_TIMEOUT:-600}))
-  until curl -sf -o /dev/null "http://127.0.0.1:$management/health/ready"; do
+  until ready "http://127.0.0.1:$management/health/ready"; do
     if ! kill -0 "$KC_PID" 2>/dev/null; then
       tail -n 40 "$logfile" >&2
       die "Keycloak exited before it was ready (log: $logfile)"
@@ -100,7 +108,6 @@ run_keycloak() {
 start() {
   need_java
   fetch
-  command -v curl >/dev/null 2>&1 || die "needs curl"
   local realm_hash seed port management logfile began
   realm_hash=$(sha256sum "$REALM_FILE" | cut -c1-16)
   seed="$CACHE/seed-$realm_hash"

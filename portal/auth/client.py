@@ -31,6 +31,7 @@ JWKS_TTL = 3600
 # one by far: while Keycloak is down, sign-ins wait, but tokens already issued keep
 # validating and the sign-in page can still be built.
 LAST_GOOD_TTL = 7 * 24 * 3600
+LAST_GOOD_RETRY = 30
 # An unknown kid makes the portal fetch the keys again, but not more often than
 # this, so a flood of made-up kids cannot become a flood of requests to Keycloak.
 JWKS_REFETCH_COOLDOWN = 5
@@ -124,7 +125,9 @@ def _last_good(key: str, fetch, ttl: int):
         if document is None:
             raise
         log.warning("Keycloak unavailable, using the last good %s: %s", key.rsplit(":")[-1], exc)
-        # Not cached as fresh: the next request tries Keycloak again.
+        # Served as fresh for a little while: requests must not each wait for a
+        # Keycloak that is down or slow.
+        cache.set(key, document, LAST_GOOD_RETRY)
         return document
     cache.set(key, document, ttl)
     cache.set(f"{key}:last-good", document, LAST_GOOD_TTL)

@@ -53,7 +53,7 @@ def payload_of(token: str) -> dict:
 
 # The portal's timeout towards Keycloak in these tests: long enough for a loaded
 # machine, short enough that the "slow Keycloak" cases end quickly.
-REAL_TIMEOUT = 4
+REAL_TIMEOUT = 8
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 import json
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,10 +116,14 @@ class RealKeycloak:
         return admin.get_sessions(admin.get_user_id(username))
 
     def _java_pids(self) -> list[int]:
+        """The JVM: kc.sh execs java when it runs without a terminal, else forks it."""
         if self.kc_pid is None:
             return []
+        proc = Path(f"/proc/{self.kc_pid}")
         try:
-            text = Path(f"/proc/{self.kc_pid}/task/{self.kc_pid}/children").read_text()
+            if proc.joinpath("comm").read_text().strip() == "java":
+                return [self.kc_pid]
+            text = proc.joinpath("task", str(self.kc_pid), "children").read_text()
         except OSError:
             return []
         return [int(p) for p in text.split()]
@@ -158,21 +163,26 @@ def start_keycloak() -> RealKeycloak:
         start_new_session=True,
     )
     values: dict[str, str] = {}
-    watcher = selectors.DefaultSelector()
-    watcher.register(process.stdout, selectors.EVENT_READ)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     deadline = began + START_TIMEOUT
     while "KEYCLOAK_READY" not in values:
-        if process.poll() is not None or time.monotonic() > deadline:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
             raise RuntimeError(
                 f"Keycloak did not start (scripts/keycloak.sh exit {process.poll()})"
             )
-        if not watcher.select(timeout=1):
-            continue
-        line = process.stdout.readline()
-        if not line:
-            continue
         name, _sep, value = line.strip().partition("=")
         if name.startswith("KEYCLOAK_READY"):
             values["KEYCLOAK_READY"] = line

@@ -127,6 +127,10 @@ def test_bearer_tokens_keep_validating_from_the_last_good_keys_while_keycloak_is
     cache.delete_many([f"{prefix}:jwks", f"{prefix}:discovery"])
     response = client.get(PROBE, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200, response.content
+    # Asked once, then the last good copy serves for a while: no wait per request.
+    asked = proxied.proxy.faults
+    assert client.get(PROBE, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert proxied.proxy.faults == asked
 
 
 def test_a_frozen_keycloak_is_not_a_sign_out(real_keycloak, client):
@@ -146,3 +150,17 @@ def test_a_frozen_keycloak_is_not_a_sign_out(real_keycloak, client):
     retry_now(client)
     assert client.get(PAGE).status_code == 200
     assert "retry_at" not in client.session[SESSION_KEY]
+
+
+def test_break_glass_works_while_keycloak_is_down(proxied, client):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.org", "break-glass-pw")
+    forget_realm_cache()
+    proxied.proxy.fail(CLOSE)
+    response = client.post(
+        "/accounts/break-glass/", {"username": "root", "password": "break-glass-pw"}
+    )
+    assert response.status_code == 302
+    assert client.get(PAGE).content == b"root"
+    assert proxied.proxy.faults == 0  # break-glass never asks Keycloak
