@@ -70,7 +70,16 @@ class Network:
             (c for c in self.caches.get(site_id, []) if c.pk != dataset.store_id),
             None,
         )
-        if cache is None or route is None or route.local:
+        later = (
+            transfer_seconds(
+                dataset.size_bytes, dataset.file_count, self.params.local_gbps, self.params
+            )
+            if cache is not None
+            else None
+        )
+        # A cache that would not be faster than the network (many small files, a link
+        # as fast as the site's own network) is not offered.
+        if cache is None or route is None or route.local or later is None or later >= first:
             return Delivery(
                 cluster_id,
                 self.cluster_names.get(cluster_id, ""),
@@ -81,9 +90,6 @@ class Network:
             )
         fits = cache.capacity_bytes is None or (
             dataset.size_bytes is not None and dataset.size_bytes <= cache.capacity_bytes
-        )
-        later = transfer_seconds(
-            dataset.size_bytes, dataset.file_count, self.params.local_gbps, self.params
         )
         return Delivery(
             cluster_id,
