@@ -139,19 +139,19 @@ class DatasetViewSet(ServiceViewSet):
 
     @extend_schema(
         summary="Delivery time of the dataset to every cluster",
-        responses=s.DeliverySerializer(many=True),
+        responses=s.DatasetDeliverySerializer(many=True),
     )
     @action(detail=True, methods=["get"])
     def delivery(self, request, pk=None):
         dataset = Dataset.objects.select_related("store").get(pk=self.get_object().pk)
         network = network_load()
         rows = [network.delivery(dataset, cid) for cid in network.cluster_names]
-        return Response(s.DeliverySerializer(rows, many=True).data)
+        return Response(s.DatasetDeliverySerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Read .dvc files and dvc.lock (multipart, field 'files', repeated)",
         request={"multipart/form-data": s.DvcUploadSerializer},
-        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+        responses={200: s.DataImportReportSerializer, 400: s.DataImportReportSerializer},
     )
     @action(
         detail=False,
@@ -203,8 +203,8 @@ class NetworkLinkViewSet(ServiceViewSet):
 
     @extend_schema(
         summary="Record iperf3 -J results (multipart, field 'files', repeated)",
-        request={"multipart/form-data": s.UploadSerializer},
-        responses={200: s.ImportReportSerializer, 400: s.ImportReportSerializer},
+        request={"multipart/form-data": s.DataUploadSerializer},
+        responses={200: s.DataImportReportSerializer, 400: s.DataImportReportSerializer},
     )
     @action(
         detail=True,
@@ -298,7 +298,7 @@ class PlacementViewSet(
 class FindingsView(DataAccess, APIView):
     @extend_schema(
         summary="Data and network findings with their first rows",
-        responses=s.FindingGroupSerializer(many=True),
+        responses=s.DataFindingGroupSerializer(many=True),
     )
     def get(self, request):
-        return Response(s.FindingGroupSerializer(findings_compute(), many=True).data)
+        return Response(s.DataFindingGroupSerializer(findings_compute(), many=True).data)
