@@ -49,6 +49,7 @@ def test_demo_seed_is_labelled_and_shows_five_hours(db, settings):
     assert NetworkLink.objects.count() == 2
     speech = Dataset.objects.select_related("store").get(name__startswith="speech-corpus")
     assert speech.is_demo and "(sample)" in speech.name
+    assert speech.procedure.slug == "dataset-versioning"
     from data.selectors import network_load
 
     network = network_load()
