@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -19,8 +20,21 @@ from data.findings import findings_compute
 from data.imports import dvc_import, iperf3_import
 from data.models import ClusterPlacement, Dataset, DataStore, LinkMeasurement, NetworkLink, Site
 from data.selectors import network_load
+from inventory.api.views import UtcDateTimeFilter
 
 MAX_UPLOAD_FILES = 200
+
+
+class IdFilter(django_filters.Filter):
+    """A primary key: a whole number a bigint column can hold, else 400 (a decimal
+    filter lets 10**30 through, which SQLite cannot bind)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class DataAccess:
@@ -112,8 +126,8 @@ class DatasetFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="name, path or format contains")
     kind = django_filters.ChoiceFilter(field_name="store__kind", choices=StoreKind.choices)
     versioning = django_filters.ChoiceFilter(choices=Versioning.choices)
-    site = django_filters.NumberFilter(field_name="store__site")
-    cluster = django_filters.NumberFilter(field_name="clusters", label="used on this cluster")
+    site = IdFilter(field_name="store__site")
+    cluster = IdFilter(field_name="clusters", label="used on this cluster")
     min_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="gte")
     max_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="lte")
 
@@ -181,7 +195,7 @@ class DatasetViewSet(ServiceViewSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(method="filter_site", label="either end")
+    site = IdFilter(method="filter_site", label="either end")
 
     class Meta:
         model = NetworkLink
@@ -229,7 +243,7 @@ class NetworkLinkViewSet(ServiceViewSet):
 
 
 class MeasurementFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="measured_at", lookup_expr="gte")
+    since = UtcDateTimeFilter(field_name="measured_at", lookup_expr="gte")
 
     class Meta:
         model = LinkMeasurement
