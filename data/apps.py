@@ -9,6 +9,7 @@ class DataConfig(AppConfig):
     def ready(self) -> None:
         from data import (
             backup,  # noqa: F401  (its part of export_portal / import_portal)
+            notifications,  # noqa: F401  (the findings check)
             rules,  # noqa: F401  (the policy rules)
             search,  # noqa: F401  (search index providers)
         )

@@ -16,6 +16,7 @@ from data.choices import SiteKind, StoreKind, Versioning
 from data.models import Dataset, DataStore, NetworkLink, Site
 from inventory.models import Cluster
 from inventory.services import DEMO_CLUSTER
+from procedures.models import Procedure
 
 SAMPLE = "(sample)"
 TB = 10**12
@@ -88,7 +89,9 @@ def demo_data_seed(*, stdout=None, demo: bool = False) -> None:
         services.cluster_place(actor=None, cluster=cluster, site=provider)
     clusters = [cluster] if cluster is not None else []
     now = timezone.now()
-    for name, store, size, files, fmt, personal, versioning, ref, used in (
+    # The starter procedure the versioned datasets follow, when it is loaded.
+    versioning = Procedure.objects.filter(slug="dataset-versioning").first()
+    for name, store, size, files, fmt, personal, versioning_tool, ref, used in (
         (
             f"speech-corpus-ru {SAMPLE}",
             nfs,
@@ -135,12 +138,13 @@ def demo_data_seed(*, stdout=None, demo: bool = False) -> None:
             format=fmt,
             owner_role="Data engineer",
             personal_data=personal,
-            versioning=versioning,
+            versioning=versioning_tool,
             version_ref=ref,
             used_by=used,
             last_updated=now,
             is_demo=True,
             clusters=clusters,
+            procedure=versioning if versioning_tool != Versioning.NONE else None,
         )
     if stdout is not None:
         stdout.write("demo data and networks: 3 sites, 4 stores, 2 links, 3 datasets")

@@ -14,7 +14,7 @@ from data.delivery import transfer_seconds
 from data.models import Dataset, DataStore
 from data.selectors import Network, placements_by_site
 
-BOX_W = 230
+BOX_W = 260
 LINE_H = 16
 
 

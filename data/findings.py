@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from data.choices import Versioning
-from data.delivery import hours, needed_gbps
+from data.delivery import hours, needed_gbps, transfer_seconds
 from data.models import Dataset, DataStore, NetworkLink
 from data.selectors import Network, dataset_uses_timed, network_load
 
@@ -112,16 +112,14 @@ def _slow_suggestion(network: Network, dataset: Dataset, cluster_id: int) -> tup
             % {"cache": delivery.cache_name, "time": _fmt_hours(delivery.later_s)}
         )
     elif not delivery.route.local:
-        later = network.params.local_gbps
-        tips.append(
-            _("A cache at the cluster's site would make later reads take about %(time)s.")
-            % {
-                "time": _fmt_hours(
-                    (dataset.size_bytes or 0) * 8 / (later * 1e9 * network.params.efficiency)
-                    + (dataset.file_count or 0) * network.params.per_file_s
-                )
-            }
+        local = transfer_seconds(
+            dataset.size_bytes, dataset.file_count, network.params.local_gbps, network.params
         )
+        if local is not None and delivery.first_s is not None and local < delivery.first_s:
+            tips.append(
+                _("A cache at the cluster's site would make later reads take about %(time)s.")
+                % {"time": _fmt_hours(local)}
+            )
     if not delivery.route.local:
         need = needed_gbps(
             dataset.size_bytes or 0, dataset.file_count, limit_seconds(), network.params

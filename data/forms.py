@@ -152,7 +152,9 @@ class DatasetFilterForm(forms.Form):
     versioning = forms.ChoiceField(
         label=_("Versioning"), required=False, choices=[("", _("all")), *Versioning.choices]
     )
-    store = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    store = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
 
 class AdvisorForm(forms.Form):

@@ -70,7 +70,16 @@ class Network:
             (c for c in self.caches.get(site_id, []) if c.pk != dataset.store_id),
             None,
         )
-        if cache is None or route is None or route.local:
+        later = (
+            transfer_seconds(
+                dataset.size_bytes, dataset.file_count, self.params.local_gbps, self.params
+            )
+            if cache is not None
+            else None
+        )
+        # A cache that would not be faster than the network (many small files, a link
+        # as fast as the site's own network) is not offered.
+        if cache is None or route is None or route.local or later is None or later >= first:
             return Delivery(
                 cluster_id,
                 self.cluster_names.get(cluster_id, ""),
@@ -81,9 +90,6 @@ class Network:
             )
         fits = cache.capacity_bytes is None or (
             dataset.size_bytes is not None and dataset.size_bytes <= cache.capacity_bytes
-        )
-        later = transfer_seconds(
-            dataset.size_bytes, dataset.file_count, self.params.local_gbps, self.params
         )
         return Delivery(
             cluster_id,
@@ -156,22 +162,30 @@ def seconds_expression(
     dataset through ``prefix`` and the cluster's site through ``cluster_site``; NULL
     where there is no path (or no size)."""
     params = network.params
-    whens = []
+    # Seconds per byte for each (cluster site, rate), with the store sites that give
+    # it: one WHEN per group, so the SQL stays short on a large site graph.
+    groups: dict[tuple[int, float], list[int]] = {}
     for source, target, gbps in network.site_pairs():
-        per_byte = 8 / (gbps * 1e9 * params.efficiency)
-        whens.append(
-            When(
-                Q(**{f"{prefix}store__site_id": source, cluster_site: target}),
-                then=ExpressionWrapper(
-                    F(f"{prefix}size_bytes") * Value(per_byte)
-                    + Coalesce(F(f"{prefix}file_count"), 0) * Value(params.per_file_s),
-                    output_field=FloatField(),
-                ),
-            )
-        )
-    if not whens:
+        rate = 8 / (gbps * 1e9 * params.efficiency)
+        groups.setdefault((target, rate), []).append(source)
+    if not groups:
         return Value(None, output_field=FloatField())
-    return Case(*whens, default=Value(None), output_field=FloatField())
+    rate = Case(
+        *(
+            When(
+                Q(**{cluster_site: target, f"{prefix}store__site_id__in": sorted(sources)}),
+                then=Value(rate),
+            )
+            for (target, rate), sources in sorted(groups.items())
+        ),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+    return ExpressionWrapper(
+        F(f"{prefix}size_bytes") * rate
+        + Coalesce(F(f"{prefix}file_count"), 0) * Value(params.per_file_s),
+        output_field=FloatField(),
+    )
 
 
 def dataset_uses():

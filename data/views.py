@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -123,15 +124,9 @@ def dataset_detail(request, pk: int):
             "dataset": dataset,
             "deliveries": deliveries,
             "used_on": used_on,
-            "limit_hours": request_limit_hours(),
+            "limit_hours": settings.DATA_DELIVERY_MAX_HOURS,
         },
     )
-
-
-def request_limit_hours() -> int:
-    from django.conf import settings
-
-    return settings.DATA_DELIVERY_MAX_HOURS
 
 
 @login_required
@@ -407,7 +402,10 @@ def findings(request):
     return render(
         request,
         "data/findings.html",
-        {"groups": findings_compute(network=network), "limit_hours": request_limit_hours()},
+        {
+            "groups": findings_compute(network=network),
+            "limit_hours": settings.DATA_DELIVERY_MAX_HOURS,
+        },
     )
 
 

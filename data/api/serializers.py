@@ -127,7 +127,7 @@ class LinkMeasurementSerializer(serializers.ModelSerializer):
         extra_kwargs = {"gbps": {"min_value": 0, "max_value": 100_000}}
 
 
-class DeliverySerializer(serializers.Serializer):
+class DatasetDeliverySerializer(serializers.Serializer):
     cluster = serializers.IntegerField(source="cluster_id")
     cluster_name = serializers.CharField()
     site = serializers.IntegerField(source="site_id", allow_null=True)
@@ -148,22 +148,22 @@ class DeliverySerializer(serializers.Serializer):
         return list(obj.route.sites) if obj.route else []
 
 
-class FindingRowSerializer(serializers.Serializer):
+class DataFindingRowSerializer(serializers.Serializer):
     subject = serializers.CharField()
     url = serializers.CharField()
     message = serializers.CharField()
     suggestion = serializers.CharField()
 
 
-class FindingGroupSerializer(serializers.Serializer):
+class DataFindingGroupSerializer(serializers.Serializer):
     code = serializers.CharField()
     severity = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
-    rows = FindingRowSerializer(many=True)
+    rows = DataFindingRowSerializer(many=True)
 
 
-class FileResultSerializer(serializers.Serializer):
+class DataFileResultSerializer(serializers.Serializer):
     name = serializers.CharField()
     ok = serializers.BooleanField()
     message = serializers.CharField()
@@ -173,14 +173,14 @@ class DataImportReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     created = serializers.IntegerField()
     skipped = serializers.IntegerField()
-    files = FileResultSerializer(many=True)
+    files = DataFileResultSerializer(many=True)
 
 
-class UploadSerializer(serializers.Serializer):
+class DataUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=200)
 
 
-class DvcUploadSerializer(UploadSerializer):
+class DvcUploadSerializer(DataUploadSerializer):
     store = serializers.PrimaryKeyRelatedField(
         queryset=DataStore.objects.all(), required=False, allow_null=True
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -19,8 +21,22 @@ from data.findings import findings_compute
 from data.imports import dvc_import, iperf3_import
 from data.models import ClusterPlacement, Dataset, DataStore, LinkMeasurement, NetworkLink, Site
 from data.selectors import network_load
+from inventory.api.views import UtcDateTimeFilter
 
 MAX_UPLOAD_FILES = 200
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.Filter):
+    """A primary key: a whole number a bigint column can hold, else 400 (a decimal
+    filter lets 10**30 through, which SQLite cannot bind)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class DataAccess:
@@ -112,8 +128,8 @@ class DatasetFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="name, path or format contains")
     kind = django_filters.ChoiceFilter(field_name="store__kind", choices=StoreKind.choices)
     versioning = django_filters.ChoiceFilter(choices=Versioning.choices)
-    site = django_filters.NumberFilter(field_name="store__site")
-    cluster = django_filters.NumberFilter(field_name="clusters", label="used on this cluster")
+    site = IdFilter(field_name="store__site")
+    cluster = IdFilter(field_name="clusters", label="used on this cluster")
     min_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="gte")
     max_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="lte")
 
@@ -139,14 +155,14 @@ class DatasetViewSet(ServiceViewSet):
 
     @extend_schema(
         summary="Delivery time of the dataset to every cluster",
-        responses=s.DeliverySerializer(many=True),
+        responses=s.DatasetDeliverySerializer(many=True),
     )
     @action(detail=True, methods=["get"])
     def delivery(self, request, pk=None):
         dataset = Dataset.objects.select_related("store").get(pk=self.get_object().pk)
         network = network_load()
         rows = [network.delivery(dataset, cid) for cid in network.cluster_names]
-        return Response(s.DeliverySerializer(rows, many=True).data)
+        return Response(s.DatasetDeliverySerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Read .dvc files and dvc.lock (multipart, field 'files', repeated)",
@@ -181,7 +197,7 @@ class DatasetViewSet(ServiceViewSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(method="filter_site", label="either end")
+    site = IdFilter(method="filter_site", label="either end")
 
     class Meta:
         model = NetworkLink
@@ -203,7 +219,7 @@ class NetworkLinkViewSet(ServiceViewSet):
 
     @extend_schema(
         summary="Record iperf3 -J results (multipart, field 'files', repeated)",
-        request={"multipart/form-data": s.UploadSerializer},
+        request={"multipart/form-data": s.DataUploadSerializer},
         responses={200: s.DataImportReportSerializer, 400: s.DataImportReportSerializer},
     )
     @action(
@@ -229,7 +245,7 @@ class NetworkLinkViewSet(ServiceViewSet):
 
 
 class MeasurementFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="measured_at", lookup_expr="gte")
+    since = UtcDateTimeFilter(field_name="measured_at", lookup_expr="gte")
 
     class Meta:
         model = LinkMeasurement
@@ -298,7 +314,7 @@ class PlacementViewSet(
 class FindingsView(DataAccess, APIView):
     @extend_schema(
         summary="Data and network findings with their first rows",
-        responses=s.FindingGroupSerializer(many=True),
+        responses=s.DataFindingGroupSerializer(many=True),
     )
     def get(self, request):
-        return Response(s.FindingGroupSerializer(findings_compute(), many=True).data)
+        return Response(s.DataFindingGroupSerializer(findings_compute(), many=True).data)

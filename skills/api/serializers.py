@@ -80,7 +80,8 @@ class RoleSkillSerializer(serializers.ModelSerializer):
 class RoleSkillWriteSerializer(serializers.Serializer):
     role = serializers.SlugField()
     skill = serializers.SlugField()
-    level = serializers.ChoiceField(choices=[c for c in Level.choices if c[0] > 0])
+    # A role needs at least level 1 of a skill (0, "none", is no need at all).
+    level = serializers.IntegerField(min_value=1, max_value=Level.CAN_TEACH)
 
 
 class GapSerializer(serializers.Serializer):
@@ -95,7 +96,7 @@ class CoverageSkillSerializer(serializers.Serializer):
     bus_factor_one = serializers.BooleanField()
 
 
-class FindingSerializer(serializers.Serializer):
+class SkillFindingSerializer(serializers.Serializer):
     level = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
@@ -105,4 +106,4 @@ class CoverageSerializer(serializers.Serializer):
     skills = CoverageSkillSerializer(many=True)
     gaps = GapSerializer(many=True)
     dragon = serializers.DictField(allow_null=True)
-    findings = FindingSerializer(many=True)
+    findings = SkillFindingSerializer(many=True)

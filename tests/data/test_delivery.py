@@ -98,3 +98,20 @@ def test_database_and_python_agree_on_the_time(net):
     rows = {u.dataset_id: u.seconds for u in dataset_uses_timed(network)}
     speech = type(net.speech).objects.select_related("store").get(pk=net.speech.pk)
     assert rows[net.speech.pk] == pytest.approx(network.delivery(speech, net.cluster.pk).first_s)
+
+
+def test_a_cache_no_faster_than_the_link_is_not_offered(net):
+    from data.services import dataset_create
+
+    images = dataset_create(
+        actor=None,
+        name="images",
+        store=net.bucket,
+        size_bytes=300 * 10**9,
+        file_count=1_500_000,
+        clusters=[net.cluster],
+    )
+    images = type(images).objects.select_related("store").get(pk=images.pk)
+    d = network_load().delivery(images, net.cluster.pk)
+    assert d.route.bottleneck_gbps == 10  # the same as the site's own network
+    assert d.cache_name == "" and d.later_s is None

@@ -49,6 +49,7 @@ def test_demo_seed_is_labelled_and_shows_five_hours(db, settings):
     assert NetworkLink.objects.count() == 2
     speech = Dataset.objects.select_related("store").get(name__startswith="speech-corpus")
     assert speech.is_demo and "(sample)" in speech.name
+    assert speech.procedure.slug == "dataset-versioning"
     from data.selectors import network_load
 
     network = network_load()
@@ -131,3 +132,13 @@ def test_renaming_a_store_refreshes_its_datasets_in_search(
         services.store_update(actor=alice, store=net.nfs, name="nas-renamed")
     entry = SearchEntry.objects.get(kind="dataset", object_id=str(net.speech.pk))
     assert "nas-renamed" in entry.body
+
+
+def test_admins_hear_of_each_finding_once(net, dave):
+    from data.notifications import new_data_findings
+
+    messages = list(new_data_findings())
+    keys = {m.dedup_key for m in messages}
+    assert "data-finding:slow_delivery:speech → gpu" in keys
+    assert "data-finding:personal_unversioned:tabular" in keys
+    assert all(m.recipients == [dave.pk] for m in messages)
