@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AdrStatusEnum": "knowledge.choices.AdrStatus",
         "ElementCodeEnum": "portal.elements.ElementCode",
+        "SkillLevelEnum": "skills.choices.Level",
         "SourceKindEnum": "inventory.choices.SourceKind",
         "VersionStatusEnum": "procedures.choices.VersionStatus",
     },

@@ -46,6 +46,7 @@ class PersonSkillSerializer(serializers.ModelSerializer):
     skill = serializers.SlugRelatedField(slug_field="slug", queryset=Skill.objects.all())
     level = serializers.ChoiceField(choices=Level.choices)
     confirmed = serializers.BooleanField(read_only=True)
+    confirmed_level = serializers.IntegerField(read_only=True, allow_null=True)
     confirmed_by = serializers.CharField(
         source="confirmed_by.username", read_only=True, default=None
     )
@@ -80,7 +81,7 @@ class RoleSkillSerializer(serializers.ModelSerializer):
 class RoleSkillWriteSerializer(serializers.Serializer):
     role = serializers.SlugField()
     skill = serializers.SlugField()
-    level = serializers.ChoiceField(choices=[c for c in Level.choices if c[0] > 0])
+    level = serializers.IntegerField(min_value=1, max_value=3)
 
 
 class GapSerializer(serializers.Serializer):
@@ -95,7 +96,7 @@ class CoverageSkillSerializer(serializers.Serializer):
     bus_factor_one = serializers.BooleanField()
 
 
-class FindingSerializer(serializers.Serializer):
+class SkillFindingSerializer(serializers.Serializer):
     level = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
@@ -105,4 +106,4 @@ class CoverageSerializer(serializers.Serializer):
     skills = CoverageSkillSerializer(many=True)
     gaps = GapSerializer(many=True)
     dragon = serializers.DictField(allow_null=True)
-    findings = FindingSerializer(many=True)
+    findings = SkillFindingSerializer(many=True)
