@@ -56,7 +56,8 @@ def skill_detail(request, slug: str):
 def role_need_set(request, slug: str):
     skill = get_object_or_404(Skill, slug=slug)
     require(request.user, "skill.edit")
-    role = Role.objects.filter(slug=request.POST.get("role", "")).first()
+    slug_ = request.POST.get("role", "")
+    role = Role.objects.filter(slug=slug_).first() if "\x00" not in slug_ else None
     if role is None:
         messages.error(request, _("Choose a role."))
         return redirect(skill.get_absolute_url())

@@ -77,7 +77,7 @@ class TrackStep(models.Model):
     url = models.URLField(_("link"), blank=True)
     access_group = models.CharField(_("Keycloak group or role"), max_length=200, blank=True)
     # The slug of a skill in the skills catalogue (an app above this one, so no key).
-    skill = models.SlugField(_("skill"), max_length=80, blank=True, db_default="")
+    skill = models.SlugField(_("skill"), max_length=80, blank=True, default="", db_default="")
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     depends_on = models.ManyToManyField(
         "self",

@@ -46,6 +46,7 @@ class PersonSkillSerializer(serializers.ModelSerializer):
     skill = serializers.SlugRelatedField(slug_field="slug", queryset=Skill.objects.all())
     level = serializers.ChoiceField(choices=Level.choices)
     confirmed = serializers.BooleanField(read_only=True)
+    confirmed_level = serializers.IntegerField(read_only=True, allow_null=True)
     confirmed_by = serializers.CharField(
         source="confirmed_by.username", read_only=True, default=None
     )

@@ -57,6 +57,10 @@ class PersonSkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         if self.action == "list":
             params = self.request.query_params
+            for name in ("user", "skill"):
+                # PostgreSQL refuses NUL in a text comparison: a 400, not a 500.
+                if "\x00" in params.get(name, "") or len(params.get(name, "")) > 150:
+                    raise ApiValidationError({name: ["Not a valid name."]})
             if params.get("user"):
                 qs = qs.filter(user__username=params["user"])
             if params.get("skill"):

@@ -100,3 +100,8 @@ def test_the_schema_documents_the_skills_api(api_for, carol):
         "/api/v1/skills/role-needs/",
         "/api/v1/skills/coverage/",
     } <= paths
+
+
+@pytest.mark.parametrize("params", ["?user=%00", "?skill=a%00b", "?user=" + "x" * 200])
+def test_bad_filters_are_400(api_for, carol, params):
+    assert api_for(carol).get(f"/api/v1/skills/levels/{params}").status_code == 400

@@ -172,3 +172,8 @@ def test_the_pages_speak_russian(client_for, carol, team, skill_factory):
     assert "Единый вход / Keycloak" in coverage
     catalogue = client.get("/skills/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Каталог навыков" in catalogue
+
+
+def test_a_nul_in_a_role_is_refused_without_a_500(client_for, alice, team):
+    response = client_for(alice).post("/skills/kubernetes/needs/", {"role": "a\x00b", "level": "2"})
+    assert response.status_code == 302
