@@ -8,10 +8,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import ComponentCategory, SourceKind, SyncStatus
+from inventory.choices import ComponentCategory, MigMode, SourceKind, SyncStatus
 from inventory.models import (
     Cluster,
     Component,
@@ -22,9 +40,28 @@ from inventory.models import (
     SyncRun,
 )
 
+FIGURES_TTL = 300
+
 
 def idle_after() -> timedelta:
     return timedelta(hours=float(getattr(settings, "INVENTORY_GPU_IDLE_HOURS", 24)))
+
+
+def inventory_generation() -> str:
+    """Changes whenever a sync or a GPU report records its run: the key under which
+    figures derived from the whole inventory are cached (one indexed read)."""
+    last = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
+    return "0" if last is None else f"{last[0]}.{last[1].timestamp():.0f}"
+
+
+def gpus_on_node(condition: Q | None = None) -> Coalesce:
+    """The number of present GPUs (matching ``condition``) reported on the outer node:
+    a correlated count over the partial index on present GPUs by node."""
+    gpus = Gpu.objects.present().filter(node_id=OuterRef("pk"))
+    if condition is not None:
+        gpus = gpus.filter(condition)
+    counted = gpus.order_by().values("node_id").annotate(n=Count("id")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def sources_with_status(cluster_id: int | None = None) -> QuerySet[InventorySource]:
@@ -35,6 +72,7 @@ def sources_with_status(cluster_id: int | None = None) -> QuerySet[InventorySour
     runs = SyncRun.objects.filter(source=OuterRef("pk")).order_by("-started_at", "-id")
     qs = InventorySource.objects.select_related("cluster").annotate(
         last_success_at=Subquery(runs.filter(status=SyncStatus.SUCCEEDED).values("started_at")[:1]),
+        last_success_id=Subquery(runs.filter(status=SyncStatus.SUCCEEDED).values("id")[:1]),
         last_run_at=Subquery(runs.values("started_at")[:1]),
         last_run_status=Subquery(runs.values("status")[:1]),
         last_error=Subquery(runs.filter(status=SyncStatus.FAILED).values("error")[:1]),
@@ -76,62 +114,92 @@ class Overview:
         return max(0, self.gpus_allocatable - self.gpus_requested)
 
 
-def _components_by_category(components: QuerySet[Component]) -> list[dict]:
-    labels = dict(ComponentCategory.choices)
-    return [
-        {**row, "label": labels.get(row["category"], row["category"])}
-        for row in components.values("category").annotate(count=Count("id")).order_by("category")
-    ]
-
-
-def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
-    now = now or timezone.now()
+def _overview_figures(cluster_id: int | None, now: datetime) -> dict:
     scope = {"cluster_id": cluster_id} if cluster_id else {}
     nodes = Node.objects.present().filter(**scope)
     gpus = Gpu.objects.present().filter(**scope)
     node_figures = nodes.aggregate(
-        n_total=Count("id"),
-        n_ready=Count("id", filter=Q(ready=True)),
-        n_not_ready=Count("id", filter=Q(ready=False)),
-        n_gpu_nodes=Count("id", filter=Q(gpu_capacity__gt=0) | Q(gpu_labels_present=True)),
-        n_allocatable=Sum("gpu_allocatable"),
-        n_requested=Sum("gpu_requested"),
+        nodes_total=Count("id"),
+        nodes_ready=Count("id", filter=Q(ready=True)),
+        nodes_not_ready=Count("id", filter=Q(ready=False)),
+        gpu_nodes=Count("id", filter=Q(gpu_capacity__gt=0) | Q(gpu_labels_present=True)),
+        gpus_allocatable=Sum("gpu_allocatable"),
+        gpus_requested=Sum("gpu_requested"),
     )
     gpu_figures = gpus.aggregate(
-        total=Count("id"),
-        idle=Count("id", filter=Q(idle_since__lte=now - idle_after())),
+        gpus_total=Count("id"),
+        gpus_idle=Count("id", filter=Q(idle_since__lte=now - idle_after())),
         # Known to an agent, on a node where Kubernetes offers no nvidia.com/gpu at all.
-        not_exposed=Count("id", filter=Q(node__gpu_allocatable=0)),
+        gpus_not_exposed=Count("id", filter=Q(node__gpu_allocatable=0)),
     )
     by_model = list(
         gpus.values("product", "memory_total_mib")
         .annotate(count=Count("id"), nodes=Count("node_name", distinct=True))
         .order_by("-count", "product")
     )
-    by_category = _components_by_category(Component.objects.present().filter(**scope))
+    return {
+        **node_figures,
+        **gpu_figures,
+        "gpus_allocatable": node_figures["gpus_allocatable"] or 0,
+        "gpus_requested": node_figures["gpus_requested"] or 0,
+        "gpus_by_model": by_model,
+        "components_by_category": [
+            {"category": row["category"], "count": row["count"]}
+            for row in Component.objects.present()
+            .filter(**scope)
+            .values("category")
+            .annotate(count=Count("id"))
+            .order_by("category")
+        ],
+    }
+
+
+def overview_figures(*, cluster_id: int | None = None, now: datetime | None = None) -> dict:
+    """The inventory's aggregates, computed once per sync run (or ``FIGURES_TTL``):
+    they read every present node and GPU, and only a sync changes them."""
+    key = f"inventory:overview-figures:{cluster_id or 'all'}:{inventory_generation()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _overview_figures(cluster_id, now or timezone.now())
+        cache.set(key, figures, FIGURES_TTL)
+    return figures
+
+
+def _labelled(by_category: list[dict]) -> list[dict]:
+    labels = dict(ComponentCategory.choices)
+    return [{**row, "label": labels.get(row["category"], row["category"])} for row in by_category]
+
+
+def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
+    now = now or timezone.now()
+    figures = overview_figures(cluster_id=cluster_id, now=now)
     sources = list(sources_with_status(cluster_id))
     for source in sources:
         source.is_stale = source_is_stale(source, now)
     return Overview(
         clusters=list(Cluster.objects.all()),
         sources=sources,
-        nodes_total=node_figures["n_total"],
-        nodes_ready=node_figures["n_ready"],
-        nodes_not_ready=node_figures["n_not_ready"],
-        gpu_nodes=node_figures["n_gpu_nodes"],
-        gpus_total=gpu_figures["total"],
-        gpus_allocatable=node_figures["n_allocatable"] or 0,
-        gpus_requested=node_figures["n_requested"] or 0,
-        gpus_idle=gpu_figures["idle"],
-        gpus_not_exposed=gpu_figures["not_exposed"],
-        gpus_by_model=by_model,
-        components_by_category=by_category,
+        nodes_total=figures["nodes_total"],
+        nodes_ready=figures["nodes_ready"],
+        nodes_not_ready=figures["nodes_not_ready"],
+        gpu_nodes=figures["gpu_nodes"],
+        gpus_total=figures["gpus_total"],
+        gpus_allocatable=figures["gpus_allocatable"],
+        gpus_requested=figures["gpus_requested"],
+        gpus_idle=figures["gpus_idle"],
+        gpus_not_exposed=figures["gpus_not_exposed"],
+        gpus_by_model=figures["gpus_by_model"],
+        components_by_category=_labelled(figures["components_by_category"]),
     )
 
 
 def node_list(*, cluster_id=None, include_gone: bool = False, q: str = "") -> QuerySet[Node]:
-    qs = Node.objects.select_related("cluster").annotate(
-        gpu_count=Count("gpus", filter=Q(gpus__gone_at__isnull=True))
+    """Ordered on the partial index of present nodes; the GPU count is a correlated
+    count evaluated for the rows of the page only."""
+    qs = (
+        Node.objects.select_related("cluster")
+        .defer("labels", "taints", "capacity", "allocatable", "mig_devices_label")
+        .annotate(gpu_count=gpus_on_node())
     )
     if not include_gone:
         qs = qs.filter(gone_at__isnull=True)
@@ -139,7 +207,7 @@ def node_list(*, cluster_id=None, include_gone: bool = False, q: str = "") -> Qu
         qs = qs.filter(cluster_id=cluster_id)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.order_by("cluster__name", "name")
+    return qs.order_by("cluster_id", "name")
 
 
 def node_detail(node_id: int) -> tuple[Node, list[Gpu], list[InventoryChange]]:
@@ -162,7 +230,7 @@ def gpu_list(
     uuid: str = "",
     include_gone: bool = False,
 ) -> QuerySet[Gpu]:
-    qs = Gpu.objects.select_related("cluster", "node")
+    qs = Gpu.objects.select_related("cluster").defer("nvlink_peers")
     if not include_gone:
         qs = qs.filter(gone_at__isnull=True)
     if cluster_id:
@@ -173,7 +241,7 @@ def gpu_list(
         qs = qs.filter(node_name=node)
     if uuid:
         qs = qs.filter(uuid__icontains=uuid)
-    return qs.order_by("cluster__name", "node_name", "index")
+    return qs.order_by("cluster_id", "node_name", "index")
 
 
 def component_list(
@@ -219,45 +287,79 @@ def syncrun_list(*, cluster_id=None, source_id=None, status: str = "") -> QueryS
 
 def hardware_panel() -> dict:
     """Home page: nodes, GPUs by model, GPUs not exposed to Kubernetes, idle GPUs."""
-    overview = inventory_overview()
+    figures = overview_figures()
+    now = timezone.now()
     return {
-        "nodes": overview.nodes_total,
-        "not_ready": overview.nodes_not_ready,
-        "gpus": overview.gpus_total,
-        "by_model": overview.gpus_by_model[:6],
-        "not_exposed": overview.gpus_not_exposed,
-        "idle": overview.gpus_idle,
-        "stale_sources": sum(1 for s in overview.sources if s.is_stale),
+        "nodes": figures["nodes_total"],
+        "not_ready": figures["nodes_not_ready"],
+        "gpus": figures["gpus_total"],
+        "by_model": figures["gpus_by_model"][:6],
+        "not_exposed": figures["gpus_not_exposed"],
+        "idle": figures["gpus_idle"],
+        "stale_sources": sum(1 for s in sources_with_status() if source_is_stale(s, now)),
     }
 
 
 def software_panel(now: datetime | None = None) -> dict:
     """Home page: components by category, what changed this week."""
     now = now or timezone.now()
-    by_category = _components_by_category(Component.objects.present())
+    by_category = _labelled(overview_figures()["components_by_category"])
     week = InventoryChange.objects.filter(at__gte=now - timedelta(days=7)).aggregate(
         total=Count("id"),
         components=Count("id", filter=Q(object_kind="component")),
         last=Max("at"),
     )
-    return {"by_category": by_category, "week": week}
+    return {"by_category": [{**c, "label": str(c["label"])} for c in by_category], "week": week}
 
 
 # --- Capacity advisor -------------------------------------------------------------
+
+# Why a node is left out, in the order they are checked (the first that applies).
+LEFT_OUT_REASONS = {
+    "not_ready": _("not ready"),
+    "no_gpu": _("no GPUs"),
+    "not_exposed": _("GPUs not exposed to Kubernetes"),
+    "ram": _("not enough RAM for the dataset"),
+    "vcpu": _("too few vCPU per GPU"),
+    "gpu_unknown": _("GPU memory unknown (no GPU report, no nvidia.com/gpu.memory label)"),
+    "gpu_memory": _("not enough GPU memory"),
+}
+FITS_SHOWN = 100
+LEFT_OUT_SAMPLES = 5
 
 
 @dataclass
 class CapacityFit:
     node: Node
-    mode: str  # "replica": each GPU holds the model; "sharded": split over NVLink peers
-    gpus_fitting: int
+    mode: str  # "replica": each device holds the model; "sharded": split over NVLink peers
+    gpus_fitting: int  # devices able to hold it: whole GPUs and MIG instances
     gpu_memory_mib: int
     free_now: int
     gpu_count: int = 1
+    mig_instances: int = 0  # of ``gpus_fitting``, how many are MIG instances
 
     @property
     def available_now(self) -> bool:
         return self.free_now >= self.gpu_count
+
+
+@dataclass
+class LeftOut:
+    reason: str
+    label: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CapacityAdvice:
+    fits: list[CapacityFit]  # the first FITS_SHOWN, free ones first
+    fits_total: int
+    left_out: list[LeftOut]
+
+    @property
+    def left_out_total(self) -> int:
+        return sum(item.count for item in self.left_out)
 
 
 def _nvlink_groups(gpus: list[Gpu]) -> list[list[Gpu]]:
@@ -281,69 +383,234 @@ def _nvlink_groups(gpus: list[Gpu]) -> list[list[Gpu]]:
     return list(groups.values())
 
 
-def capacity_fit(
+def mig_instance_mib(device: dict) -> int | None:
+    """A MIG instance's own memory: as reported, else from its profile ("3g.40gb")."""
+    memory = device.get("memory_total_mib")
+    if memory:
+        return int(memory)
+    profile = str(device.get("profile", ""))
+    tail = profile.rsplit(".", 1)[-1]
+    if tail.endswith("gb") and tail[:-2].isdigit():
+        return int(tail[:-2]) * 1000  # "40gb" is rounded up from 40,448 MiB: stay below
+    return None
+
+
+def _devices(gpu: Gpu) -> list[tuple[int, bool]]:
+    """The devices a job can be given on this GPU, (memory MiB, is a MIG instance):
+    the whole GPU, or each MIG instance with its own memory when MIG is on."""
+    if gpu.mig_mode == MigMode.ENABLED:
+        return [(m, True) for d in gpu.mig_devices or [] if (m := mig_instance_mib(d))]
+    return [(gpu.memory_total_mib, False)] if gpu.memory_total_mib else []
+
+
+def _checked_fit(
+    node: Node, gpus: list[Gpu], replica_need: float, sharded_need: float, gpu_count: int
+) -> CapacityFit | None:
+    free = max(0, node.gpu_allocatable - node.gpu_requested)
+    devices = [d for g in gpus for d in _devices(g) if d[0] >= replica_need]
+    if len(devices) >= gpu_count:
+        return CapacityFit(
+            node,
+            "replica",
+            len(devices),
+            min(m for m, _mig in devices),
+            free,
+            gpu_count,
+            mig_instances=sum(1 for _m, mig in devices if mig),
+        )
+    if gpu_count < 2:
+        return None
+    # MIG instances have no NVLink between them: only whole GPUs shard a model.
+    whole = [g for g in gpus if g.mig_mode != MigMode.ENABLED]
+    for group in _nvlink_groups(whole):
+        able = [g for g in group if (g.memory_total_mib or 0) >= sharded_need]
+        if len(able) >= gpu_count:
+            memory = min(g.memory_total_mib for g in able)
+            return CapacityFit(node, "sharded", len(able), memory, free, gpu_count)
+    return None
+
+
+def capacity_advice(
     *,
     model_gb: float,
     batch_gb: float,
-    dataset_gb: float,
+    dataset_bytes: int,
     gpu_count: int,
     cluster_id: int | None = None,
     min_cpu_per_gpu: float = 8,
-) -> list[CapacityFit]:
-    """Nodes that can run a job: GPU memory per device (a replica of the model per GPU)
-    or across NVLink-connected devices (the model sharded over ``gpu_count`` of them),
-    RAM to hold the dataset, and at least ``min_cpu_per_gpu`` vCPU per GPU."""
-    nodes = Node.objects.present().select_related("cluster").filter(ready=True)
-    if cluster_id:
-        nodes = nodes.filter(cluster_id=cluster_id)
-    nodes = list(nodes.order_by("cluster__name", "name"))
-    gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
-    for gpu in (
-        Gpu.objects.present()
-        .filter(node_id__in=[n.pk for n in nodes])
-        .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers")
-    ):
-        gpus_by_node[gpu.node_id].append(gpu)
+) -> CapacityAdvice:
+    """Nodes that can run a job, and the others with the reason each is left out.
+
+    A job needs ``gpu_count`` devices that each hold the model and a batch (a whole
+    GPU, or a MIG instance, which has its own memory), or ``gpu_count`` NVLink-connected
+    whole GPUs holding a shard each; RAM for ``dataset_bytes`` (a plain number of
+    bytes, whatever the dataset's source); and ``min_cpu_per_gpu`` vCPU per GPU of the
+    node (its CPUs serve all its GPUs' jobs). A node no GPU report covers is judged by
+    its ``nvidia.com/gpu.memory`` and ``gpu.count`` labels.
+
+    SQL classifies every node (one grouped query); only the nodes whose answer needs
+    their GPUs' MIG layout or NVLink peers have those GPUs read.
+    """
     replica_need = (model_gb + batch_gb) * 1024
     sharded_need = (model_gb / gpu_count + batch_gb) * 1024
-    fits = []
-    for node in nodes:
-        if node.memory_bytes is not None and node.memory_bytes < dataset_gb * 2**30:
-            continue
-        gpus = gpus_by_node.get(node.pk, [])
-        # The node's CPUs are shared by all its GPUs' jobs, not only by this one.
-        sharing = max(gpu_count, len(gpus), node.gpu_capacity)
-        if node.cpu_cores is None or node.cpu_cores / sharing < min_cpu_per_gpu:
-            continue
-        free = max(0, node.gpu_allocatable - node.gpu_requested)
-        replica = [g for g in gpus if (g.memory_total_mib or 0) >= replica_need]
-        if len(replica) >= gpu_count:
-            fits.append(
-                CapacityFit(
-                    node,
-                    "replica",
-                    len(replica),
-                    min(g.memory_total_mib for g in replica),
-                    free,
-                    gpu_count,
-                )
+    nodes = Node.objects.present()
+    if cluster_id:
+        nodes = nodes.filter(cluster_id=cluster_id)
+    whole = ~Q(mig_mode=MigMode.ENABLED)
+    nodes = nodes.annotate(
+        gpus_n=gpus_on_node(),
+        whole_fit=gpus_on_node(whole & Q(memory_total_mib__gte=replica_need)),
+        mig_fit=gpus_on_node(Q(mig_mode=MigMode.ENABLED, memory_total_mib__gte=replica_need)),
+        shard_fit=gpus_on_node(whole & Q(memory_total_mib__gte=sharded_need))
+        if gpu_count > 1
+        else Value(0),
+        labelled_gpus=Coalesce(
+            F("gpu_count_label"), F("gpu_capacity"), output_field=IntegerField()
+        ),
+        sharing=Greatest(
+            Value(gpu_count), F("gpus_n"), F("gpu_capacity"), output_field=IntegerField()
+        ),
+    ).annotate(
+        reason=Case(
+            When(~Q(ready=True), then=Value("not_ready")),
+            When(
+                Q(gpus_n=0, gpu_capacity=0)
+                & (Q(gpu_count_label__isnull=True) | Q(gpu_count_label=0)),
+                then=Value("no_gpu"),
+            ),
+            When(gpu_allocatable=0, then=Value("not_exposed")),
+            When(memory_bytes__lt=dataset_bytes, then=Value("ram")),
+            When(
+                Q(cpu_cores__isnull=True) | Q(cpu_cores__lt=F("sharing") * min_cpu_per_gpu),
+                then=Value("vcpu"),
+            ),
+            When(Q(gpus_n=0, gpu_memory_mib__isnull=True), then=Value("gpu_unknown")),
+            When(
+                Q(gpus_n=0, gpu_memory_mib__gte=replica_need, labelled_gpus__gte=gpu_count),
+                then=Value(""),
+            ),
+            When(gpus_n=0, then=Value("gpu_memory")),
+            When(
+                Q(whole_fit__gte=gpu_count) | Q(mig_fit__gt=0) | Q(shard_fit__gte=gpu_count),
+                then=Value(""),
+            ),
+            default=Value("gpu_memory"),
+            output_field=CharField(),
+        ),
+        direct=Case(
+            When(Q(gpus_n=0) | Q(whole_fit__gte=gpu_count), then=Value(True)),
+            default=Value(False),
+        ),
+        free=Greatest(
+            F("gpu_allocatable") - F("gpu_requested"), Value(0), output_field=IntegerField()
+        ),
+    )
+    counts = {
+        (row["reason"], row["direct"]): row["n"]
+        for row in nodes.values("reason", "direct").annotate(n=Count("id")).order_by()
+    }
+    # Fits whose answer is in SQL: the first page of them, free ones first.
+    shown = list(
+        nodes.filter(reason="", direct=True)
+        .select_related("cluster")
+        .only(
+            "id",
+            "name",
+            "cpu_cores",
+            "gpu_allocatable",
+            "gpu_requested",
+            "gpu_memory_mib",
+            "cluster__name",
+            "cluster__id",
+        )
+        .annotate(
+            available=Case(When(free__gte=gpu_count, then=Value(0)), default=Value(1)),
+            # The smallest GPU that holds it: read for the rows shown only.
+            fit_memory=Subquery(
+                Gpu.objects.present()
+                .filter(whole, node_id=OuterRef("pk"), memory_total_mib__gte=replica_need)
+                .order_by("memory_total_mib")
+                .values("memory_total_mib")[:1]
+            ),
+        )
+        .order_by("available", "cluster_id", "name")[:FITS_SHOWN]
+    )
+    fits = [
+        CapacityFit(
+            n,
+            "replica",
+            n.whole_fit if n.gpus_n else n.labelled_gpus,
+            (n.fit_memory if n.gpus_n else n.gpu_memory_mib) or 0,
+            n.free,
+            gpu_count,
+        )
+        for n in shown
+    ]
+    fits_total = counts.get(("", True), 0)
+    checked_failed: list[str] = []
+    if counts.get(("", False)):
+        # MIG layouts and NVLink groups: read the GPUs of these nodes only.
+        checked = list(
+            nodes.filter(reason="", direct=False)
+            .select_related("cluster")
+            .only(
+                "id",
+                "name",
+                "cpu_cores",
+                "gpu_allocatable",
+                "gpu_requested",
+                "cluster__name",
+                "cluster__id",
             )
-            continue
-        if gpu_count < 2:
-            continue
-        for group in _nvlink_groups(gpus):
-            able = [g for g in group if (g.memory_total_mib or 0) >= sharded_need]
-            if len(able) >= gpu_count:
-                fits.append(
-                    CapacityFit(
-                        node,
-                        "sharded",
-                        len(able),
-                        min(g.memory_total_mib for g in able),
-                        free,
-                        gpu_count,
-                    )
-                )
-                break
-    fits.sort(key=lambda f: (not f.available_now, f.node.cluster.name, f.node.name))
-    return fits
+        )
+        gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
+        for gpu in (
+            Gpu.objects.present()
+            .filter(node_id__in=[n.pk for n in checked])
+            .only(
+                "id",
+                "node_id",
+                "memory_total_mib",
+                "pci_bus_id",
+                "nvlink_peers",
+                "mig_mode",
+                "mig_devices",
+            )
+        ):
+            gpus_by_node[gpu.node_id].append(gpu)
+        for node in checked:
+            fit = _checked_fit(
+                node, gpus_by_node.get(node.pk, []), replica_need, sharded_need, gpu_count
+            )
+            if fit is None:
+                checked_failed.append(node.name)
+            else:
+                fits.append(fit)
+                fits_total += 1
+    fits.sort(key=lambda f: (not f.available_now, f.node.cluster_id, f.node.name))
+    left_counts: dict[str, int] = defaultdict(int)
+    for (reason, _direct), n in counts.items():
+        if reason:
+            left_counts[reason] += n
+    examples: dict[str, list[str]] = defaultdict(list)
+    if any(left_counts.values()):
+        for row in (
+            nodes.exclude(reason="")
+            .annotate(
+                position=Window(RowNumber(), partition_by=[F("reason")], order_by=[F("name")])
+            )
+            .filter(position__lte=LEFT_OUT_SAMPLES)
+            .values("reason", "name")
+            .order_by("reason", "name")
+        ):
+            examples[row["reason"]].append(row["name"])
+    if checked_failed:
+        left_counts["gpu_memory"] += len(checked_failed)
+        merged = sorted(examples["gpu_memory"] + checked_failed)
+        examples["gpu_memory"] = merged[:LEFT_OUT_SAMPLES]
+    left_out = [
+        LeftOut(reason, str(label), left_counts[reason], examples.get(reason, []))
+        for reason, label in LEFT_OUT_REASONS.items()
+        if left_counts.get(reason)
+    ]
+    return CapacityAdvice(fits=fits[:FITS_SHOWN], fits_total=fits_total, left_out=left_out)

@@ -4,4 +4,16 @@
 written; see tests/stand_ins/kubernetes.py.
 """
 
+import pytest
+from django.core.cache import cache
+
 from tests.stand_ins.kubernetes import k8s_stand_in  # noqa: F401 - registers the fixture
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Figures and finding counts are cached per sync run; ids repeat across tests
+    on SQLite, so every test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
