@@ -415,6 +415,8 @@ class InventoryChange(models.Model):
         indexes = [
             models.Index(fields=["cluster", "-at"], name="change_cluster_at"),
             models.Index(fields=["object_kind", "object_id", "-at"], name="change_object_at"),
+            # The change feed of all clusters, newest first.
+            models.Index(fields=["-at", "-id"], name="change_at"),
         ]
         constraints = [
             models.CheckConstraint(

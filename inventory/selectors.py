@@ -9,11 +9,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    F,
     IntegerField,
     Max,
     OuterRef,
@@ -22,10 +20,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -430,6 +426,127 @@ def _checked_fit(
     return None
 
 
+# Each present node with the figures of its present GPUs (one grouped pass over the
+# GPUs) and the first reason, in LEFT_OUT_REASONS' order, it cannot run the job ("":
+# it can). ``direct``: the answer needs no look at MIG layouts or NVLink peers.
+_CLASSIFIED_NODES = """
+WITH stats AS (
+    SELECT node_id,
+           COUNT(*) AS gpus_n,
+           SUM(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN 1 ELSE 0 END) AS whole_fit,
+           MIN(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN memory_total_mib END) AS fit_memory,
+           SUM(CASE WHEN mig_mode = %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN 1 ELSE 0 END) AS mig_fit,
+           SUM(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(sharded)s
+                         AND CAST(nvlink_peers AS TEXT) <> '[]'
+                    THEN 1 ELSE 0 END) AS shard_fit
+    FROM {gpu} WHERE gone_at IS NULL AND node_id IS NOT NULL {gpu_scope}
+    GROUP BY node_id
+), figures AS (
+    SELECT n.id, n.cluster_id, n.name, n.ready, n.memory_bytes, n.cpu_cores,
+           n.gpu_capacity, n.gpu_allocatable, n.gpu_memory_mib,
+           COALESCE(n.gpu_count_label, n.gpu_capacity) AS labelled_gpus,
+           COALESCE(n.gpu_count_label, 0) AS count_label,
+           CASE WHEN n.gpu_allocatable > n.gpu_requested
+                THEN n.gpu_allocatable - n.gpu_requested ELSE 0 END AS free,
+           COALESCE(s.gpus_n, 0) AS gpus_n, COALESCE(s.whole_fit, 0) AS whole_fit,
+           s.fit_memory, COALESCE(s.mig_fit, 0) AS mig_fit, COALESCE(s.shard_fit, 0) AS shard_fit
+    FROM {node} n LEFT JOIN stats s ON s.node_id = n.id
+    WHERE n.gone_at IS NULL {node_scope}
+), classified AS (
+    SELECT id, cluster_id, name, free, gpus_n, whole_fit, fit_memory, gpu_memory_mib,
+           labelled_gpus,
+           CASE
+             WHEN ready IS NULL OR NOT ready THEN 'not_ready'
+             WHEN gpus_n = 0 AND gpu_capacity = 0 AND count_label = 0 THEN 'no_gpu'
+             WHEN gpu_allocatable = 0 THEN 'not_exposed'
+             WHEN memory_bytes < %(dataset)s THEN 'ram'
+             WHEN cpu_cores IS NULL OR cpu_cores < %(cpu)s * %(count)s
+                  OR cpu_cores < %(cpu)s * gpus_n OR cpu_cores < %(cpu)s * gpu_capacity
+                  THEN 'vcpu'
+             WHEN gpus_n = 0 AND gpu_memory_mib IS NULL THEN 'gpu_unknown'
+             WHEN gpus_n = 0 AND gpu_memory_mib >= %(replica)s AND labelled_gpus >= %(count)s
+                  THEN ''
+             WHEN gpus_n = 0 THEN 'gpu_memory'
+             WHEN whole_fit >= %(count)s OR mig_fit > 0 OR shard_fit >= %(count)s THEN ''
+             ELSE 'gpu_memory'
+           END AS reason,
+           CASE WHEN gpus_n = 0 OR whole_fit >= %(count)s THEN 1 ELSE 0 END AS direct,
+           CASE WHEN free >= %(count)s THEN 0 ELSE 1 END AS busy
+    FROM figures
+)
+"""
+
+
+def _classified(sql: str, params: dict, cluster_id: int | None) -> list[tuple]:
+    query = _CLASSIFIED_NODES.format(
+        gpu=connection.ops.quote_name(Gpu._meta.db_table),
+        node=connection.ops.quote_name(Node._meta.db_table),
+        gpu_scope="AND cluster_id = %(cluster)s" if cluster_id else "",
+        node_scope="AND n.cluster_id = %(cluster)s" if cluster_id else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query + sql, {**params, "cluster": cluster_id})
+        return cursor.fetchall()
+
+
+def _classification(params: dict, cluster_id: int | None) -> dict:
+    """The SQL half of the advice, cached until the next sync run: the inventory, and
+    so the answer, changes only when a sync records one (``FIGURES_TTL`` at most)."""
+    key = "inventory:capacity:" + ":".join(
+        [
+            inventory_generation(),
+            str(cluster_id or "all"),
+            *(f"{k}={v}" for k, v in sorted(params.items())),
+        ]
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts = {
+        (reason, bool(direct)): n
+        for reason, direct, n in _classified(
+            "SELECT reason, direct, COUNT(*) FROM classified GROUP BY reason, direct",
+            params,
+            cluster_id,
+        )
+    }
+    shown = [
+        tuple(row)
+        for row in _classified(
+            "SELECT id, free, gpus_n, whole_fit, fit_memory, gpu_memory_mib, labelled_gpus"
+            " FROM classified WHERE reason = '' AND direct = 1"
+            " ORDER BY busy, cluster_id, name LIMIT %(shown)s",
+            params,
+            cluster_id,
+        )
+    ]
+    checked = []
+    if counts.get(("", False)):
+        checked = [
+            row[0]
+            for row in _classified(
+                "SELECT id FROM classified WHERE reason = '' AND direct = 0", params, cluster_id
+            )
+        ]
+    examples: dict[str, list[str]] = defaultdict(list)
+    if any(n for (reason, _direct), n in counts.items() if reason):
+        for reason, name in _classified(
+            "SELECT reason, name FROM (SELECT reason, name, ROW_NUMBER() OVER"
+            " (PARTITION BY reason ORDER BY name) AS position FROM classified"
+            " WHERE reason <> '') ranked WHERE position <= %(samples)s"
+            " ORDER BY reason, name",
+            params,
+            cluster_id,
+        ):
+            examples[reason].append(name)
+    result = {"counts": counts, "shown": shown, "checked": checked, "examples": dict(examples)}
+    cache.set(key, result, FIGURES_TTL)
+    return result
+
+
 def capacity_advice(
     *,
     model_gb: float,
@@ -448,139 +565,65 @@ def capacity_advice(
     node (its CPUs serve all its GPUs' jobs). A node no GPU report covers is judged by
     its ``nvidia.com/gpu.memory`` and ``gpu.count`` labels.
 
-    SQL classifies every node (one grouped query); only the nodes whose answer needs
-    their GPUs' MIG layout or NVLink peers have those GPUs read.
+    SQL classifies every node in one grouped pass over the GPUs (``_CLASSIFIED_NODES``);
+    three reads of it give the counts by reason, the first page of fits and a few
+    names per reason, cached until the next sync run. Only nodes whose answer depends
+    on MIG layouts or NVLink peers (a GPU with no peer never shards) have their GPUs
+    read.
     """
-    replica_need = (model_gb + batch_gb) * 1024
-    sharded_need = (model_gb / gpu_count + batch_gb) * 1024
-    nodes = Node.objects.present()
-    if cluster_id:
-        nodes = nodes.filter(cluster_id=cluster_id)
-    whole = ~Q(mig_mode=MigMode.ENABLED)
-    nodes = nodes.annotate(
-        gpus_n=gpus_on_node(),
-        whole_fit=gpus_on_node(whole & Q(memory_total_mib__gte=replica_need)),
-        mig_fit=gpus_on_node(Q(mig_mode=MigMode.ENABLED, memory_total_mib__gte=replica_need)),
-        shard_fit=gpus_on_node(whole & Q(memory_total_mib__gte=sharded_need))
-        if gpu_count > 1
-        else Value(0),
-        labelled_gpus=Coalesce(
-            F("gpu_count_label"), F("gpu_capacity"), output_field=IntegerField()
-        ),
-        sharing=Greatest(
-            Value(gpu_count), F("gpus_n"), F("gpu_capacity"), output_field=IntegerField()
-        ),
-    ).annotate(
-        reason=Case(
-            When(~Q(ready=True), then=Value("not_ready")),
-            When(
-                Q(gpus_n=0, gpu_capacity=0)
-                & (Q(gpu_count_label__isnull=True) | Q(gpu_count_label=0)),
-                then=Value("no_gpu"),
-            ),
-            When(gpu_allocatable=0, then=Value("not_exposed")),
-            When(memory_bytes__lt=dataset_bytes, then=Value("ram")),
-            When(
-                Q(cpu_cores__isnull=True) | Q(cpu_cores__lt=F("sharing") * min_cpu_per_gpu),
-                then=Value("vcpu"),
-            ),
-            When(Q(gpus_n=0, gpu_memory_mib__isnull=True), then=Value("gpu_unknown")),
-            When(
-                Q(gpus_n=0, gpu_memory_mib__gte=replica_need, labelled_gpus__gte=gpu_count),
-                then=Value(""),
-            ),
-            When(gpus_n=0, then=Value("gpu_memory")),
-            When(
-                Q(whole_fit__gte=gpu_count) | Q(mig_fit__gt=0) | Q(shard_fit__gte=gpu_count),
-                then=Value(""),
-            ),
-            default=Value("gpu_memory"),
-            output_field=CharField(),
-        ),
-        direct=Case(
-            When(Q(gpus_n=0) | Q(whole_fit__gte=gpu_count), then=Value(True)),
-            default=Value(False),
-        ),
-        free=Greatest(
-            F("gpu_allocatable") - F("gpu_requested"), Value(0), output_field=IntegerField()
-        ),
-    )
-    counts = {
-        (row["reason"], row["direct"]): row["n"]
-        for row in nodes.values("reason", "direct").annotate(n=Count("id")).order_by()
+    params = {
+        "mig": MigMode.ENABLED.value,
+        "replica": (model_gb + batch_gb) * 1024,
+        "sharded": (model_gb / gpu_count + batch_gb) * 1024,
+        "dataset": dataset_bytes,
+        "cpu": min_cpu_per_gpu,
+        "count": gpu_count,
+        "shown": FITS_SHOWN,
+        "samples": LEFT_OUT_SAMPLES,
     }
-    # Fits whose answer is in SQL: the first page of them, free ones first.
-    shown = list(
-        nodes.filter(reason="", direct=True)
-        .select_related("cluster")
-        .only(
-            "id",
-            "name",
-            "cpu_cores",
-            "gpu_allocatable",
-            "gpu_requested",
-            "gpu_memory_mib",
-            "cluster__name",
-            "cluster__id",
-        )
-        .annotate(
-            available=Case(When(free__gte=gpu_count, then=Value(0)), default=Value(1)),
-            # The smallest GPU that holds it: read for the rows shown only.
-            fit_memory=Subquery(
-                Gpu.objects.present()
-                .filter(whole, node_id=OuterRef("pk"), memory_total_mib__gte=replica_need)
-                .order_by("memory_total_mib")
-                .values("memory_total_mib")[:1]
-            ),
-        )
-        .order_by("available", "cluster_id", "name")[:FITS_SHOWN]
+    sql = _classification(params, cluster_id)
+    counts, shown, checked_ids, examples = (
+        sql["counts"],
+        sql["shown"],
+        sql["checked"],
+        defaultdict(list, sql["examples"]),
     )
+    nodes = Node.objects.select_related("cluster").only(
+        "id", "name", "cpu_cores", "gpu_allocatable", "gpu_requested", "cluster__name",
+        "cluster__id",
+    )  # fmt: skip
+    by_id = nodes.in_bulk([row[0] for row in shown] + checked_ids)
     fits = [
         CapacityFit(
-            n,
+            by_id[node_id],
             "replica",
-            n.whole_fit if n.gpus_n else n.labelled_gpus,
-            (n.fit_memory if n.gpus_n else n.gpu_memory_mib) or 0,
-            n.free,
+            whole_fit if gpus_n else labelled,
+            (fit_memory if gpus_n else label_memory) or 0,
+            free,
             gpu_count,
         )
-        for n in shown
+        for node_id, free, gpus_n, whole_fit, fit_memory, label_memory, labelled in shown
     ]
     fits_total = counts.get(("", True), 0)
     checked_failed: list[str] = []
-    if counts.get(("", False)):
+    if checked_ids:
         # MIG layouts and NVLink groups: read the GPUs of these nodes only.
-        checked = list(
-            nodes.filter(reason="", direct=False)
-            .select_related("cluster")
-            .only(
-                "id",
-                "name",
-                "cpu_cores",
-                "gpu_allocatable",
-                "gpu_requested",
-                "cluster__name",
-                "cluster__id",
-            )
-        )
         gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
         for gpu in (
             Gpu.objects.present()
-            .filter(node_id__in=[n.pk for n in checked])
-            .only(
-                "id",
-                "node_id",
-                "memory_total_mib",
-                "pci_bus_id",
-                "nvlink_peers",
-                "mig_mode",
-                "mig_devices",
-            )
-        ):
+            .filter(node_id__in=checked_ids)
+            .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers", "mig_mode",
+                  "mig_devices")
+        ):  # fmt: skip
             gpus_by_node[gpu.node_id].append(gpu)
-        for node in checked:
+        for node_id in checked_ids:
+            node = by_id[node_id]
             fit = _checked_fit(
-                node, gpus_by_node.get(node.pk, []), replica_need, sharded_need, gpu_count
+                node,
+                gpus_by_node.get(node_id, []),
+                params["replica"],
+                params["sharded"],
+                gpu_count,
             )
             if fit is None:
                 checked_failed.append(node.name)
@@ -592,18 +635,6 @@ def capacity_advice(
     for (reason, _direct), n in counts.items():
         if reason:
             left_counts[reason] += n
-    examples: dict[str, list[str]] = defaultdict(list)
-    if any(left_counts.values()):
-        for row in (
-            nodes.exclude(reason="")
-            .annotate(
-                position=Window(RowNumber(), partition_by=[F("reason")], order_by=[F("name")])
-            )
-            .filter(position__lte=LEFT_OUT_SAMPLES)
-            .values("reason", "name")
-            .order_by("reason", "name")
-        ):
-            examples[row["reason"]].append(row["name"])
     if checked_failed:
         left_counts["gpu_memory"] += len(checked_failed)
         merged = sorted(examples["gpu_memory"] + checked_failed)

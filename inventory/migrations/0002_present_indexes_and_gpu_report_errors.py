@@ -31,4 +31,8 @@ class Migration(migrations.Migration):
             model_name='syncrun',
             index=models.Index(fields=['source', 'scope', '-started_at'], name='syncrun_source_scope'),
         ),
+        migrations.AddIndex(
+            model_name='inventorychange',
+            index=models.Index(fields=['-at', '-id'], name='change_at'),
+        ),
     ]
