@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -50,9 +49,9 @@ from django.utils.translation import gettext_lazy
 from inventory.choices import MigMode, Severity, SourceKind, SyncStatus
 from inventory.models import Gpu, InventorySource, Node, SyncRun
 from inventory.selectors import (
+    cached_until_sync,
     gpus_on_node,
     idle_after,
-    inventory_generation,
     source_is_stale,
     sources_with_status,
 )
@@ -675,13 +674,14 @@ def _selected(code: str | None) -> list[Rule]:
 
 
 def findings_counts(scope: Scope) -> dict[str, int]:
-    """Findings per rule code, cached until the next sync run or ``COUNTS_TTL``."""
-    key = f"inventory:findings-counts:{scope.cluster_id or 'all'}:{inventory_generation()}"
-    counts = cache.get(key)
-    if counts is None or set(counts) != set(RULES):
-        counts = {rule.code: rule.count(scope) for rule in rules_in_order()}
-        cache.set(key, counts, COUNTS_TTL)
-    return counts
+    """Findings per rule code, cached until the next sync run (``cached_until_sync``)
+    or ``COUNTS_TTL``; a rule registered since counts as 0 until then."""
+    counts = cached_until_sync(
+        f"findings-counts:{scope.cluster_id or 'all'}",
+        lambda: {rule.code: rule.count(scope) for rule in rules_in_order()},
+        ttl=COUNTS_TTL,
+    )
+    return {code: counts.get(code, 0) for code in RULES}
 
 
 def findings_summary(scope: Scope | None = None, counts: dict[str, int] | None = None):

@@ -3,6 +3,7 @@ of the cluster."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,27 @@ def inventory_generation() -> str:
     figures derived from the whole inventory are cached (one indexed read)."""
     last = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
     return "0" if last is None else f"{last[0]}.{last[1].timestamp():.0f}"
+
+
+def cached_until_sync(key: str, build, *, ttl: int = FIGURES_TTL):
+    """``build()``, cached until a sync or GPU report records its next run.
+
+    A live watch records runs every few seconds on a busy cluster, so a value is kept
+    for at least ``INVENTORY_FIGURES_MIN_SECONDS`` (10) even when newer runs exist:
+    a page never recomputes whole-inventory figures more often than that, and never
+    shows figures older than that after a change. ``ttl`` bounds what time alone
+    changes (a GPU idle for long, a source going stale)."""
+    generation = inventory_generation()
+    entry = cache.get(f"inventory:{key}")
+    now = time.time()
+    min_age = float(getattr(settings, "INVENTORY_FIGURES_MIN_SECONDS", 10))
+    if entry is not None:
+        built_for, built_at, value = entry
+        if built_for == generation or now - built_at < min_age:
+            return value
+    value = build()
+    cache.set(f"inventory:{key}", (generation, now, value), ttl)
+    return value
 
 
 def gpus_on_node(condition: Q | None = None) -> Coalesce:
@@ -153,12 +175,10 @@ def _overview_figures(cluster_id: int | None, now: datetime) -> dict:
 def overview_figures(*, cluster_id: int | None = None, now: datetime | None = None) -> dict:
     """The inventory's aggregates, computed once per sync run (or ``FIGURES_TTL``):
     they read every present node and GPU, and only a sync changes them."""
-    key = f"inventory:overview-figures:{cluster_id or 'all'}:{inventory_generation()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = _overview_figures(cluster_id, now or timezone.now())
-        cache.set(key, figures, FIGURES_TTL)
-    return figures
+    return cached_until_sync(
+        f"overview-figures:{cluster_id or 'all'}",
+        lambda: _overview_figures(cluster_id, now or timezone.now()),
+    )
 
 
 def _labelled(by_category: list[dict]) -> list[dict]:
@@ -494,17 +514,14 @@ def _classified(sql: str, params: dict, cluster_id: int | None) -> list[tuple]:
 
 def _classification(params: dict, cluster_id: int | None) -> dict:
     """The SQL half of the advice, cached until the next sync run: the inventory, and
-    so the answer, changes only when a sync records one (``FIGURES_TTL`` at most)."""
-    key = "inventory:capacity:" + ":".join(
-        [
-            inventory_generation(),
-            str(cluster_id or "all"),
-            *(f"{k}={v}" for k, v in sorted(params.items())),
-        ]
+    so the answer, changes only when a sync records one."""
+    key = "capacity:" + ":".join(
+        [str(cluster_id or "all"), *(f"{k}={v}" for k, v in sorted(params.items()))]
     )
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    return cached_until_sync(key, lambda: _classify(params, cluster_id))
+
+
+def _classify(params: dict, cluster_id: int | None) -> dict:
     counts = {
         (reason, bool(direct)): n
         for reason, direct, n in _classified(
@@ -542,9 +559,7 @@ def _classification(params: dict, cluster_id: int | None) -> dict:
             cluster_id,
         ):
             examples[reason].append(name)
-    result = {"counts": counts, "shown": shown, "checked": checked, "examples": dict(examples)}
-    cache.set(key, result, FIGURES_TTL)
-    return result
+    return {"counts": counts, "shown": shown, "checked": checked, "examples": dict(examples)}
 
 
 def capacity_advice(

@@ -249,3 +249,19 @@ def test_a_rule_is_registered_once():
 
     with pytest.raises(ValueError, match="twice"):
         register_rule(RULES["node_not_ready"])
+
+
+def test_counts_outlive_new_runs_for_a_few_seconds_under_a_busy_watch(settings):
+    from inventory.findings import Scope, findings_counts
+
+    settings.INVENTORY_FIGURES_MIN_SECONDS = 60
+    cluster = make_cluster()
+    sync(cluster, snapshot_of([node("cpu-0", gpus=0, ready=False)]))
+    assert findings_counts(Scope())["node_not_ready"] == 1
+    sync(
+        cluster,
+        snapshot_of([node("cpu-0", gpus=0, ready=False), node("cpu-1", gpus=0, ready=False)]),
+    )
+    assert findings_counts(Scope())["node_not_ready"] == 1  # recomputed at most once a minute
+    settings.INVENTORY_FIGURES_MIN_SECONDS = 0
+    assert findings_counts(Scope())["node_not_ready"] == 2
