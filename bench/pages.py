@@ -11,7 +11,8 @@ only where no service offers one: the 10,000 approved procedure versions, as in
 ``bench/search.py``), served by gunicorn (2 workers x 4 threads, ``pages_settings``:
 the portal's settings plus ``/bench/minimal/``, a signed-in page that does nothing),
 loaded page by page with ``wrk`` (Debian's package) or, without it, a bounded Python
-client, and dropped.
+client, and dropped. Both datasets are served at once and each page is loaded on
+one right after the other, so the two figures of a row see the same machine.
 
 Large: 10,000 procedure versions (1,000 x 10), 1,000 ADRs with 300 links, 112 RACI
 activities x 22 roles, 124 enrolments, 5,000 nodes x 8 GPUs (1 % not ready, 2 % on
@@ -376,44 +377,55 @@ def _peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
-def load(urls, cookie: str, duration: float, connections: int, env: dict) -> tuple[dict, list]:
+def _serve(env: dict) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "--workers", "2", "--threads", "4",
-         "--preload",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "--preload", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
+    _wait_for(port)
+    return server, port
+
+
+def load(runs: dict, duration: float, connections: int) -> None:
+    """Both datasets served at once, each page loaded on one then the other, so the
+    two figures of a row see the same machine (a shared one's load moves a lot)."""
     generator = _wrk if shutil.which("wrk") else _python_client
-    results = {}
+    servers = {}
     try:
-        _wait_for(port)
-        for name, path in urls:
-            url = f"http://127.0.0.1:{port}{path}"
-            generator(url, cookie, 2, connections)  # warm both workers and their caches
-            results[name] = generator(url, cookie, duration, connections)
-        workers = [_peak_rss_mib(pid) for pid in _children(server.pid)]
+        for size, run in runs.items():
+            servers[size] = _serve(run["env"])
+        for position, (name, path) in enumerate(runs["small"]["urls"]):
+            order = list(runs) if position % 2 == 0 else list(reversed(runs))
+            for size in order:
+                url = f"http://127.0.0.1:{servers[size][1]}{path}"
+                cookie = runs[size]["cookie"]
+                generator(url, cookie, 2, connections)  # warm both workers and their caches
+                runs[size]["pages"][name].update(generator(url, cookie, duration, connections))
+        for size, (server, _port) in servers.items():
+            runs[size]["workers"] = [_peak_rss_mib(pid) for pid in _children(server.pid)]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    return results, workers
+        for server, _port in servers.values():
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
 
 
-def run_size(size_name: str, duration: float, connections: int) -> dict:
-    """In the child process: build, count, load; print the figures as JSON."""
+def run_size(size_name: str) -> dict:
+    """In the child process: build the dataset and count each page's queries."""
     import django
 
     django.setup()
     built = build(size_name)
     urls = page_urls()
     figures, cookie = queries_and_sizes(built["viewer"], urls)
-    from django.db import connections as db_connections
-
-    db_connections.close_all()
-    results, workers = load(urls, cookie, duration, connections, dict(os.environ))
-    for name, _url in urls:
-        figures[name].update(results[name])
-    return {"size": size_name, "built": built["timings"], "pages": figures, "workers": workers}
+    return {
+        "size": size_name,
+        "built": built["timings"],
+        "pages": figures,
+        "urls": urls,
+        "cookie": cookie,
+    }
 
 
 # --- the parent: one child per size, then the table --------------------------------------------
@@ -495,39 +507,43 @@ def main() -> None:
         SIZES["large"]["nodes"] = args.nodes
 
     if args.child:
-        print(json.dumps(run_size(args.child, args.duration, args.connections)))
+        print(json.dumps(run_size(args.child)))
         return
 
     url = os.environ.get("DATABASE_URL", "")
-    results = {}
-    for size in SIZES:
-        admin_url, db_url, name = _database_urls(url, size)
-        _recreate(admin_url, name)
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "DJANGO_SETTINGS_MODULE": "pages_settings",
-            "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
-            "PORTAL_TESTING": "true",  # local accounts, plain static files, quick hashes
-            "CACHE_KEY_PREFIX": f"pages-bench-{size}-{os.getpid()}",
-            "LOG_LEVEL": "WARNING",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        }
-        command = [sys.executable, __file__, "--child", size, "--duration", str(args.duration),
-                   "--connections", str(args.connections)]  # fmt: skip
-        if args.nodes:
-            command += ["--nodes", str(args.nodes)]
-        print(f"building and loading the {size} dataset ...", file=sys.stderr, flush=True)
-        try:
+    runs = {}
+    databases = []
+    try:
+        for size in SIZES:
+            admin_url, db_url, name = _database_urls(url, size)
+            _recreate(admin_url, name)
+            databases.append((admin_url, name))
+            env = {
+                **os.environ,
+                "DATABASE_URL": db_url,
+                "DJANGO_SETTINGS_MODULE": "pages_settings",
+                "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+                "PORTAL_TESTING": "true",  # local accounts, plain static files, quick hashes
+                "CACHE_KEY_PREFIX": f"pages-bench-{size}-{os.getpid()}",
+                "LOG_LEVEL": "WARNING",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            }
+            command = [sys.executable, __file__, "--child", size]
+            if args.nodes:
+                command += ["--nodes", str(args.nodes)]
+            print(f"building the {size} dataset ...", file=sys.stderr, flush=True)
             out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             if out.returncode:
                 sys.stderr.write(out.stderr[-5000:])
-                sys.exit(f"the {size} run failed")
-            results[size] = json.loads(out.stdout.strip().splitlines()[-1])
-        finally:
-            if not args.keep:
+                sys.exit(f"building the {size} dataset failed")
+            runs[size] = {**json.loads(out.stdout.strip().splitlines()[-1]), "env": env}
+        print("loading both, page by page ...", file=sys.stderr, flush=True)
+        load(runs, args.duration, args.connections)
+    finally:
+        if not args.keep:
+            for admin_url, name in databases:
                 _recreate(admin_url, name, drop_only=True)
-    print_table(results["small"], results["large"])
+    print_table(runs["small"], runs["large"])
 
 
 if __name__ == "__main__":
