@@ -85,6 +85,8 @@ class Scope:
     cluster_id: int | None = None
     now: datetime = field(default_factory=timezone.now)
     _sources: list[InventorySource] | None = None
+    # Rows two rules share (the MIG candidates), read once per scope.
+    memo: dict = field(default_factory=dict)
 
     @property
     def sources(self) -> list[InventorySource]:
@@ -245,7 +247,14 @@ def _mig_candidates(scope: Scope) -> list[dict]:
     """Nodes whose labels say anything about MIG, with their GPUs' MIG figures.
 
     SQL picks the nodes; the profiles of their MIG devices are read for those nodes
-    only and compared in Python (a JSON list per GPU)."""
+    only and compared in Python (a JSON list per GPU). Read once per scope: the
+    mismatch and the unverified rules both use them."""
+    if "mig" not in scope.memo:
+        scope.memo["mig"] = _read_mig_candidates(scope)
+    return scope.memo["mig"]
+
+
+def _read_mig_candidates(scope: Scope) -> list[dict]:
     nodes = list(
         scope.nodes()
         .filter(
