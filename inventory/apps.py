@@ -42,20 +42,25 @@ class InventoryConfig(AppConfig):
 
 
 def _hardware_panel(request) -> dict:
-    from inventory.selectors import hardware_panel
+    from inventory.selectors import hardware_panel, inventory_generation
+    from portal.home import PANEL_TTL, cached_panel
 
-    return hardware_panel()
+    # Keyed on the last sync run too: a sync shows on the home page at once.
+    key = f"inventory-hardware-{inventory_generation()}"
+    return cached_panel(key, PANEL_TTL, hardware_panel, request=request)
 
 
 def _software_panel(request) -> dict:
-    from inventory.selectors import software_panel
+    from inventory.selectors import inventory_generation, software_panel
+    from portal.home import PANEL_TTL, cached_panel
 
-    return software_panel()
+    key = f"inventory-software-{inventory_generation()}"
+    return cached_panel(key, PANEL_TTL, software_panel, request=request)
 
 
 def _publish_findings() -> None:
-    """The findings gauge is recomputed at each /metrics scrape (a few queries)."""
-    from inventory.findings import findings_compute, findings_summary
+    """The findings gauge at each /metrics scrape: the counts cached per sync run."""
+    from inventory.findings import findings_summary
     from portal.metrics import set_findings
 
-    set_findings(findings_summary(findings_compute()))
+    set_findings(findings_summary())

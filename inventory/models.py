@@ -205,6 +205,15 @@ class Node(InventoryItem):
         constraints = [
             models.UniqueConstraint(fields=["cluster", "name"], name="node_unique_name"),
         ]
+        # Lists and findings read present nodes in this order; the partial index lets a
+        # page of 50 stop after 50 rows instead of sorting every node.
+        indexes = [
+            models.Index(
+                fields=["cluster", "name"],
+                name="node_present_order",
+                condition=Q(gone_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -265,7 +274,20 @@ class Gpu(InventoryItem):
         constraints = [
             models.UniqueConstraint(fields=["cluster", "uuid"], name="gpu_unique_uuid"),
         ]
-        indexes = [models.Index(fields=["cluster", "node_name"], name="gpu_cluster_node")]
+        indexes = [
+            models.Index(fields=["cluster", "node_name"], name="gpu_cluster_node"),
+            # The GPU list's order and the per-node counts, over present GPUs only.
+            models.Index(
+                fields=["cluster", "node_name", "index"],
+                name="gpu_present_order",
+                condition=Q(gone_at__isnull=True),
+            ),
+            models.Index(
+                fields=["node", "memory_total_mib"],
+                name="gpu_present_node",
+                condition=Q(gone_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.node_name}/{self.index} {self.product}"
@@ -340,6 +362,9 @@ class SyncRun(models.Model):
     metrics_updated = models.PositiveIntegerField(_("metrics updated"), default=0)
     error = models.TextField(_("error"), blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # Nodes whose GPU report this run could not read: {node name: "file: reason"}.
+    # Their GPUs keep their last good facts; a finding names the file and the reason.
+    gpu_report_errors = models.JSONField(_("unreadable GPU reports"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -348,6 +373,8 @@ class SyncRun(models.Model):
         indexes = [
             models.Index(fields=["source", "status", "-started_at"], name="syncrun_source_status"),
             models.Index(fields=["cluster", "-started_at"], name="syncrun_cluster_started"),
+            # The GPU agents' last report per node (the agent_silent finding).
+            models.Index(fields=["source", "scope", "-started_at"], name="syncrun_source_scope"),
         ]
 
     def __str__(self) -> str:
@@ -388,6 +415,8 @@ class InventoryChange(models.Model):
         indexes = [
             models.Index(fields=["cluster", "-at"], name="change_cluster_at"),
             models.Index(fields=["object_kind", "object_id", "-at"], name="change_object_at"),
+            # The change feed of all clusters, newest first.
+            models.Index(fields=["-at", "-id"], name="change_at"),
         ]
         constraints = [
             models.CheckConstraint(

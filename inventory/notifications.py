@@ -9,17 +9,16 @@ from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 
 try:
-    from inventory.findings import findings_compute
+    from inventory.findings import findings_iter
 except ImportError:  # the app's findings are not there yet: nothing to check
-    findings_compute = None
+    findings_iter = None
 
 
 def new_findings(now=None):
-    findings = findings_compute(now=now)
-    if not findings:
-        return
-    admins = list(users_with_role(PortalRole.ADMIN).values_list("pk", flat=True))
-    for finding in findings:
+    admins = None
+    for finding in findings_iter(now=now):
+        if admins is None:
+            admins = list(users_with_role(PortalRole.ADMIN).values_list("pk", flat=True))
         yield Message(
             kind=NotificationKind.FINDING_OPENED,
             recipients=admins,
@@ -30,5 +29,5 @@ def new_findings(now=None):
         )
 
 
-if findings_compute is not None:
+if findings_iter is not None:
     notification_check("inventory.findings", every="hourly")(new_findings)

@@ -3,15 +3,30 @@ of the cluster."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import ComponentCategory, SourceKind, SyncStatus
+from inventory.choices import ComponentCategory, MigMode, SourceKind, SyncStatus
 from inventory.models import (
     Cluster,
     Component,
@@ -22,9 +37,49 @@ from inventory.models import (
     SyncRun,
 )
 
+FIGURES_TTL = 300
+
 
 def idle_after() -> timedelta:
     return timedelta(hours=float(getattr(settings, "INVENTORY_GPU_IDLE_HOURS", 24)))
+
+
+def inventory_generation() -> str:
+    """Changes whenever a sync or a GPU report records its run: the key under which
+    figures derived from the whole inventory are cached (one indexed read)."""
+    last = SyncRun.objects.order_by("-id").values_list("id", "started_at").first()
+    return "0" if last is None else f"{last[0]}.{last[1].timestamp():.0f}"
+
+
+def cached_until_sync(key: str, build, *, ttl: int = FIGURES_TTL):
+    """``build()``, cached until a sync or GPU report records its next run.
+
+    A live watch records runs every few seconds on a busy cluster, so a value is kept
+    for at least ``INVENTORY_FIGURES_MIN_SECONDS`` (10) even when newer runs exist:
+    a page never recomputes whole-inventory figures more often than that, and never
+    shows figures older than that after a change. ``ttl`` bounds what time alone
+    changes (a GPU idle for long, a source going stale)."""
+    generation = inventory_generation()
+    entry = cache.get(f"inventory:{key}")
+    now = time.time()
+    min_age = float(getattr(settings, "INVENTORY_FIGURES_MIN_SECONDS", 10))
+    if entry is not None:
+        built_for, built_at, value = entry
+        if built_for == generation or now - built_at < min_age:
+            return value
+    value = build()
+    cache.set(f"inventory:{key}", (generation, now, value), ttl)
+    return value
+
+
+def gpus_on_node(condition: Q | None = None) -> Coalesce:
+    """The number of present GPUs (matching ``condition``) reported on the outer node:
+    a correlated count over the partial index on present GPUs by node."""
+    gpus = Gpu.objects.present().filter(node_id=OuterRef("pk"))
+    if condition is not None:
+        gpus = gpus.filter(condition)
+    counted = gpus.order_by().values("node_id").annotate(n=Count("id")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def sources_with_status(cluster_id: int | None = None) -> QuerySet[InventorySource]:
@@ -35,6 +90,7 @@ def sources_with_status(cluster_id: int | None = None) -> QuerySet[InventorySour
     runs = SyncRun.objects.filter(source=OuterRef("pk")).order_by("-started_at", "-id")
     qs = InventorySource.objects.select_related("cluster").annotate(
         last_success_at=Subquery(runs.filter(status=SyncStatus.SUCCEEDED).values("started_at")[:1]),
+        last_success_id=Subquery(runs.filter(status=SyncStatus.SUCCEEDED).values("id")[:1]),
         last_run_at=Subquery(runs.values("started_at")[:1]),
         last_run_status=Subquery(runs.values("status")[:1]),
         last_error=Subquery(runs.filter(status=SyncStatus.FAILED).values("error")[:1]),
@@ -76,62 +132,90 @@ class Overview:
         return max(0, self.gpus_allocatable - self.gpus_requested)
 
 
-def _components_by_category(components: QuerySet[Component]) -> list[dict]:
-    labels = dict(ComponentCategory.choices)
-    return [
-        {**row, "label": labels.get(row["category"], row["category"])}
-        for row in components.values("category").annotate(count=Count("id")).order_by("category")
-    ]
-
-
-def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
-    now = now or timezone.now()
+def _overview_figures(cluster_id: int | None, now: datetime) -> dict:
     scope = {"cluster_id": cluster_id} if cluster_id else {}
     nodes = Node.objects.present().filter(**scope)
     gpus = Gpu.objects.present().filter(**scope)
     node_figures = nodes.aggregate(
-        n_total=Count("id"),
-        n_ready=Count("id", filter=Q(ready=True)),
-        n_not_ready=Count("id", filter=Q(ready=False)),
-        n_gpu_nodes=Count("id", filter=Q(gpu_capacity__gt=0) | Q(gpu_labels_present=True)),
-        n_allocatable=Sum("gpu_allocatable"),
-        n_requested=Sum("gpu_requested"),
+        nodes_total=Count("id"),
+        nodes_ready=Count("id", filter=Q(ready=True)),
+        nodes_not_ready=Count("id", filter=Q(ready=False)),
+        gpu_nodes=Count("id", filter=Q(gpu_capacity__gt=0) | Q(gpu_labels_present=True)),
+        gpus_allocatable=Sum("gpu_allocatable"),
+        gpus_requested=Sum("gpu_requested"),
     )
     gpu_figures = gpus.aggregate(
-        total=Count("id"),
-        idle=Count("id", filter=Q(idle_since__lte=now - idle_after())),
+        gpus_total=Count("id"),
+        gpus_idle=Count("id", filter=Q(idle_since__lte=now - idle_after())),
         # Known to an agent, on a node where Kubernetes offers no nvidia.com/gpu at all.
-        not_exposed=Count("id", filter=Q(node__gpu_allocatable=0)),
+        gpus_not_exposed=Count("id", filter=Q(node__gpu_allocatable=0)),
     )
     by_model = list(
         gpus.values("product", "memory_total_mib")
         .annotate(count=Count("id"), nodes=Count("node_name", distinct=True))
         .order_by("-count", "product")
     )
-    by_category = _components_by_category(Component.objects.present().filter(**scope))
+    return {
+        **node_figures,
+        **gpu_figures,
+        "gpus_allocatable": node_figures["gpus_allocatable"] or 0,
+        "gpus_requested": node_figures["gpus_requested"] or 0,
+        "gpus_by_model": by_model,
+        "components_by_category": [
+            {"category": row["category"], "count": row["count"]}
+            for row in Component.objects.present()
+            .filter(**scope)
+            .values("category")
+            .annotate(count=Count("id"))
+            .order_by("category")
+        ],
+    }
+
+
+def overview_figures(*, cluster_id: int | None = None, now: datetime | None = None) -> dict:
+    """The inventory's aggregates, computed once per sync run (or ``FIGURES_TTL``):
+    they read every present node and GPU, and only a sync changes them."""
+    return cached_until_sync(
+        f"overview-figures:{cluster_id or 'all'}",
+        lambda: _overview_figures(cluster_id, now or timezone.now()),
+    )
+
+
+def _labelled(by_category: list[dict]) -> list[dict]:
+    labels = dict(ComponentCategory.choices)
+    return [{**row, "label": labels.get(row["category"], row["category"])} for row in by_category]
+
+
+def inventory_overview(*, cluster_id: int | None = None, now: datetime | None = None) -> Overview:
+    now = now or timezone.now()
+    figures = overview_figures(cluster_id=cluster_id, now=now)
     sources = list(sources_with_status(cluster_id))
     for source in sources:
         source.is_stale = source_is_stale(source, now)
     return Overview(
         clusters=list(Cluster.objects.all()),
         sources=sources,
-        nodes_total=node_figures["n_total"],
-        nodes_ready=node_figures["n_ready"],
-        nodes_not_ready=node_figures["n_not_ready"],
-        gpu_nodes=node_figures["n_gpu_nodes"],
-        gpus_total=gpu_figures["total"],
-        gpus_allocatable=node_figures["n_allocatable"] or 0,
-        gpus_requested=node_figures["n_requested"] or 0,
-        gpus_idle=gpu_figures["idle"],
-        gpus_not_exposed=gpu_figures["not_exposed"],
-        gpus_by_model=by_model,
-        components_by_category=by_category,
+        nodes_total=figures["nodes_total"],
+        nodes_ready=figures["nodes_ready"],
+        nodes_not_ready=figures["nodes_not_ready"],
+        gpu_nodes=figures["gpu_nodes"],
+        gpus_total=figures["gpus_total"],
+        gpus_allocatable=figures["gpus_allocatable"],
+        gpus_requested=figures["gpus_requested"],
+        gpus_idle=figures["gpus_idle"],
+        gpus_not_exposed=figures["gpus_not_exposed"],
+        gpus_by_model=figures["gpus_by_model"],
+        components_by_category=_labelled(figures["components_by_category"]),
     )
 
 
 def node_list(*, cluster_id=None, include_gone: bool = False, q: str = "") -> QuerySet[Node]:
-    qs = Node.objects.select_related("cluster").annotate(
-        gpu_count=Count("gpus", filter=Q(gpus__gone_at__isnull=True))
+    """Ordered on the partial index of present nodes; the GPU count is a correlated
+    count evaluated for the rows of the page only."""
+    qs = (
+        Node.objects.select_related("cluster")
+        .defer("labels", "taints", "capacity", "allocatable", "mig_devices_label")
+        .annotate(gpu_count=gpus_on_node())
     )
     if not include_gone:
         qs = qs.filter(gone_at__isnull=True)
@@ -139,7 +223,7 @@ def node_list(*, cluster_id=None, include_gone: bool = False, q: str = "") -> Qu
         qs = qs.filter(cluster_id=cluster_id)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.order_by("cluster__name", "name")
+    return qs.order_by("cluster_id", "name")
 
 
 def node_detail(node_id: int) -> tuple[Node, list[Gpu], list[InventoryChange]]:
@@ -162,7 +246,7 @@ def gpu_list(
     uuid: str = "",
     include_gone: bool = False,
 ) -> QuerySet[Gpu]:
-    qs = Gpu.objects.select_related("cluster", "node")
+    qs = Gpu.objects.select_related("cluster").defer("nvlink_peers")
     if not include_gone:
         qs = qs.filter(gone_at__isnull=True)
     if cluster_id:
@@ -173,7 +257,7 @@ def gpu_list(
         qs = qs.filter(node_name=node)
     if uuid:
         qs = qs.filter(uuid__icontains=uuid)
-    return qs.order_by("cluster__name", "node_name", "index")
+    return qs.order_by("cluster_id", "node_name", "index")
 
 
 def component_list(
@@ -219,45 +303,79 @@ def syncrun_list(*, cluster_id=None, source_id=None, status: str = "") -> QueryS
 
 def hardware_panel() -> dict:
     """Home page: nodes, GPUs by model, GPUs not exposed to Kubernetes, idle GPUs."""
-    overview = inventory_overview()
+    figures = overview_figures()
+    now = timezone.now()
     return {
-        "nodes": overview.nodes_total,
-        "not_ready": overview.nodes_not_ready,
-        "gpus": overview.gpus_total,
-        "by_model": overview.gpus_by_model[:6],
-        "not_exposed": overview.gpus_not_exposed,
-        "idle": overview.gpus_idle,
-        "stale_sources": sum(1 for s in overview.sources if s.is_stale),
+        "nodes": figures["nodes_total"],
+        "not_ready": figures["nodes_not_ready"],
+        "gpus": figures["gpus_total"],
+        "by_model": figures["gpus_by_model"][:6],
+        "not_exposed": figures["gpus_not_exposed"],
+        "idle": figures["gpus_idle"],
+        "stale_sources": sum(1 for s in sources_with_status() if source_is_stale(s, now)),
     }
 
 
 def software_panel(now: datetime | None = None) -> dict:
     """Home page: components by category, what changed this week."""
     now = now or timezone.now()
-    by_category = _components_by_category(Component.objects.present())
+    by_category = _labelled(overview_figures()["components_by_category"])
     week = InventoryChange.objects.filter(at__gte=now - timedelta(days=7)).aggregate(
         total=Count("id"),
         components=Count("id", filter=Q(object_kind="component")),
         last=Max("at"),
     )
-    return {"by_category": by_category, "week": week}
+    return {"by_category": [{**c, "label": str(c["label"])} for c in by_category], "week": week}
 
 
 # --- Capacity advisor -------------------------------------------------------------
+
+# Why a node is left out, in the order they are checked (the first that applies).
+LEFT_OUT_REASONS = {
+    "not_ready": _("not ready"),
+    "no_gpu": _("no GPUs"),
+    "not_exposed": _("GPUs not exposed to Kubernetes"),
+    "ram": _("not enough RAM for the dataset"),
+    "vcpu": _("too few vCPU per GPU"),
+    "gpu_unknown": _("GPU memory unknown (no GPU report, no nvidia.com/gpu.memory label)"),
+    "gpu_memory": _("not enough GPU memory"),
+}
+FITS_SHOWN = 100
+LEFT_OUT_SAMPLES = 5
 
 
 @dataclass
 class CapacityFit:
     node: Node
-    mode: str  # "replica": each GPU holds the model; "sharded": split over NVLink peers
-    gpus_fitting: int
+    mode: str  # "replica": each device holds the model; "sharded": split over NVLink peers
+    gpus_fitting: int  # devices able to hold it: whole GPUs and MIG instances
     gpu_memory_mib: int
     free_now: int
     gpu_count: int = 1
+    mig_instances: int = 0  # of ``gpus_fitting``, how many are MIG instances
 
     @property
     def available_now(self) -> bool:
         return self.free_now >= self.gpu_count
+
+
+@dataclass
+class LeftOut:
+    reason: str
+    label: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CapacityAdvice:
+    fits: list[CapacityFit]  # the first FITS_SHOWN, free ones first
+    fits_total: int
+    left_out: list[LeftOut]
+
+    @property
+    def left_out_total(self) -> int:
+        return sum(item.count for item in self.left_out)
 
 
 def _nvlink_groups(gpus: list[Gpu]) -> list[list[Gpu]]:
@@ -281,69 +399,264 @@ def _nvlink_groups(gpus: list[Gpu]) -> list[list[Gpu]]:
     return list(groups.values())
 
 
-def capacity_fit(
+def mig_instance_mib(device: dict) -> int | None:
+    """A MIG instance's own memory: as reported, else from its profile ("3g.40gb")."""
+    memory = device.get("memory_total_mib")
+    if memory:
+        return int(memory)
+    profile = str(device.get("profile", ""))
+    tail = profile.rsplit(".", 1)[-1]
+    if tail.endswith("gb") and tail[:-2].isdigit():
+        return int(tail[:-2]) * 1000  # "40gb" is rounded up from 40,448 MiB: stay below
+    return None
+
+
+def _devices(gpu: Gpu) -> list[tuple[int, bool]]:
+    """The devices a job can be given on this GPU, (memory MiB, is a MIG instance):
+    the whole GPU, or each MIG instance with its own memory when MIG is on."""
+    if gpu.mig_mode == MigMode.ENABLED:
+        return [(m, True) for d in gpu.mig_devices or [] if (m := mig_instance_mib(d))]
+    return [(gpu.memory_total_mib, False)] if gpu.memory_total_mib else []
+
+
+def _checked_fit(
+    node: Node, gpus: list[Gpu], replica_need: float, sharded_need: float, gpu_count: int
+) -> CapacityFit | None:
+    free = max(0, node.gpu_allocatable - node.gpu_requested)
+    devices = [d for g in gpus for d in _devices(g) if d[0] >= replica_need]
+    if len(devices) >= gpu_count:
+        return CapacityFit(
+            node,
+            "replica",
+            len(devices),
+            min(m for m, _mig in devices),
+            free,
+            gpu_count,
+            mig_instances=sum(1 for _m, mig in devices if mig),
+        )
+    if gpu_count < 2:
+        return None
+    # MIG instances have no NVLink between them: only whole GPUs shard a model.
+    whole = [g for g in gpus if g.mig_mode != MigMode.ENABLED]
+    for group in _nvlink_groups(whole):
+        able = [g for g in group if (g.memory_total_mib or 0) >= sharded_need]
+        if len(able) >= gpu_count:
+            memory = min(g.memory_total_mib for g in able)
+            return CapacityFit(node, "sharded", len(able), memory, free, gpu_count)
+    return None
+
+
+# Each present node with the figures of its present GPUs (one grouped pass over the
+# GPUs) and the first reason, in LEFT_OUT_REASONS' order, it cannot run the job ("":
+# it can). ``direct``: the answer needs no look at MIG layouts or NVLink peers.
+_CLASSIFIED_NODES = """
+WITH stats AS (
+    SELECT node_id,
+           COUNT(*) AS gpus_n,
+           SUM(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN 1 ELSE 0 END) AS whole_fit,
+           MIN(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN memory_total_mib END) AS fit_memory,
+           SUM(CASE WHEN mig_mode = %(mig)s AND memory_total_mib >= %(replica)s
+                    THEN 1 ELSE 0 END) AS mig_fit,
+           SUM(CASE WHEN mig_mode <> %(mig)s AND memory_total_mib >= %(sharded)s
+                         AND CAST(nvlink_peers AS TEXT) <> '[]'
+                    THEN 1 ELSE 0 END) AS shard_fit
+    FROM {gpu} WHERE gone_at IS NULL AND node_id IS NOT NULL {gpu_scope}
+    GROUP BY node_id
+), figures AS (
+    SELECT n.id, n.cluster_id, n.name, n.ready, n.memory_bytes, n.cpu_cores,
+           n.gpu_capacity, n.gpu_allocatable, n.gpu_memory_mib,
+           COALESCE(n.gpu_count_label, n.gpu_capacity) AS labelled_gpus,
+           COALESCE(n.gpu_count_label, 0) AS count_label,
+           CASE WHEN n.gpu_allocatable > n.gpu_requested
+                THEN n.gpu_allocatable - n.gpu_requested ELSE 0 END AS free,
+           COALESCE(s.gpus_n, 0) AS gpus_n, COALESCE(s.whole_fit, 0) AS whole_fit,
+           s.fit_memory, COALESCE(s.mig_fit, 0) AS mig_fit, COALESCE(s.shard_fit, 0) AS shard_fit
+    FROM {node} n LEFT JOIN stats s ON s.node_id = n.id
+    WHERE n.gone_at IS NULL {node_scope}
+), classified AS (
+    SELECT id, cluster_id, name, free, gpus_n, whole_fit, fit_memory, gpu_memory_mib,
+           labelled_gpus,
+           CASE
+             WHEN ready IS NULL OR NOT ready THEN 'not_ready'
+             WHEN gpus_n = 0 AND gpu_capacity = 0 AND count_label = 0 THEN 'no_gpu'
+             WHEN gpu_allocatable = 0 THEN 'not_exposed'
+             WHEN memory_bytes < %(dataset)s THEN 'ram'
+             WHEN cpu_cores IS NULL OR cpu_cores < %(cpu)s * %(count)s
+                  OR cpu_cores < %(cpu)s * gpus_n OR cpu_cores < %(cpu)s * gpu_capacity
+                  THEN 'vcpu'
+             WHEN gpus_n = 0 AND gpu_memory_mib IS NULL THEN 'gpu_unknown'
+             WHEN gpus_n = 0 AND gpu_memory_mib >= %(replica)s AND labelled_gpus >= %(count)s
+                  THEN ''
+             WHEN gpus_n = 0 THEN 'gpu_memory'
+             WHEN whole_fit >= %(count)s OR mig_fit > 0 OR shard_fit >= %(count)s THEN ''
+             ELSE 'gpu_memory'
+           END AS reason,
+           CASE WHEN gpus_n = 0 OR whole_fit >= %(count)s THEN 1 ELSE 0 END AS direct,
+           CASE WHEN free >= %(count)s THEN 0 ELSE 1 END AS busy
+    FROM figures
+)
+"""
+
+
+def _classified(sql: str, params: dict, cluster_id: int | None) -> list[tuple]:
+    query = _CLASSIFIED_NODES.format(
+        gpu=connection.ops.quote_name(Gpu._meta.db_table),
+        node=connection.ops.quote_name(Node._meta.db_table),
+        gpu_scope="AND cluster_id = %(cluster)s" if cluster_id else "",
+        node_scope="AND n.cluster_id = %(cluster)s" if cluster_id else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query + sql, {**params, "cluster": cluster_id})
+        return cursor.fetchall()
+
+
+def _classification(params: dict, cluster_id: int | None) -> dict:
+    """The SQL half of the advice, cached until the next sync run: the inventory, and
+    so the answer, changes only when a sync records one."""
+    key = "capacity:" + ":".join(
+        [str(cluster_id or "all"), *(f"{k}={v}" for k, v in sorted(params.items()))]
+    )
+    return cached_until_sync(key, lambda: _classify(params, cluster_id))
+
+
+def _classify(params: dict, cluster_id: int | None) -> dict:
+    counts = {
+        (reason, bool(direct)): n
+        for reason, direct, n in _classified(
+            "SELECT reason, direct, COUNT(*) FROM classified GROUP BY reason, direct",
+            params,
+            cluster_id,
+        )
+    }
+    shown = [
+        tuple(row)
+        for row in _classified(
+            "SELECT id, free, gpus_n, whole_fit, fit_memory, gpu_memory_mib, labelled_gpus"
+            " FROM classified WHERE reason = '' AND direct = 1"
+            " ORDER BY busy, cluster_id, name LIMIT %(shown)s",
+            params,
+            cluster_id,
+        )
+    ]
+    checked = []
+    if counts.get(("", False)):
+        checked = [
+            row[0]
+            for row in _classified(
+                "SELECT id FROM classified WHERE reason = '' AND direct = 0", params, cluster_id
+            )
+        ]
+    examples: dict[str, list[str]] = defaultdict(list)
+    if any(n for (reason, _direct), n in counts.items() if reason):
+        for reason, name in _classified(
+            "SELECT reason, name FROM (SELECT reason, name, ROW_NUMBER() OVER"
+            " (PARTITION BY reason ORDER BY name) AS position FROM classified"
+            " WHERE reason <> '') ranked WHERE position <= %(samples)s"
+            " ORDER BY reason, name",
+            params,
+            cluster_id,
+        ):
+            examples[reason].append(name)
+    return {"counts": counts, "shown": shown, "checked": checked, "examples": dict(examples)}
+
+
+def capacity_advice(
     *,
     model_gb: float,
     batch_gb: float,
-    dataset_gb: float,
+    dataset_bytes: int,
     gpu_count: int,
     cluster_id: int | None = None,
     min_cpu_per_gpu: float = 8,
-) -> list[CapacityFit]:
-    """Nodes that can run a job: GPU memory per device (a replica of the model per GPU)
-    or across NVLink-connected devices (the model sharded over ``gpu_count`` of them),
-    RAM to hold the dataset, and at least ``min_cpu_per_gpu`` vCPU per GPU."""
-    nodes = Node.objects.present().select_related("cluster").filter(ready=True)
-    if cluster_id:
-        nodes = nodes.filter(cluster_id=cluster_id)
-    nodes = list(nodes.order_by("cluster__name", "name"))
-    gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
-    for gpu in (
-        Gpu.objects.present()
-        .filter(node_id__in=[n.pk for n in nodes])
-        .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers")
-    ):
-        gpus_by_node[gpu.node_id].append(gpu)
-    replica_need = (model_gb + batch_gb) * 1024
-    sharded_need = (model_gb / gpu_count + batch_gb) * 1024
-    fits = []
-    for node in nodes:
-        if node.memory_bytes is not None and node.memory_bytes < dataset_gb * 2**30:
-            continue
-        gpus = gpus_by_node.get(node.pk, [])
-        # The node's CPUs are shared by all its GPUs' jobs, not only by this one.
-        sharing = max(gpu_count, len(gpus), node.gpu_capacity)
-        if node.cpu_cores is None or node.cpu_cores / sharing < min_cpu_per_gpu:
-            continue
-        free = max(0, node.gpu_allocatable - node.gpu_requested)
-        replica = [g for g in gpus if (g.memory_total_mib or 0) >= replica_need]
-        if len(replica) >= gpu_count:
-            fits.append(
-                CapacityFit(
-                    node,
-                    "replica",
-                    len(replica),
-                    min(g.memory_total_mib for g in replica),
-                    free,
-                    gpu_count,
-                )
+) -> CapacityAdvice:
+    """Nodes that can run a job, and the others with the reason each is left out.
+
+    A job needs ``gpu_count`` devices that each hold the model and a batch (a whole
+    GPU, or a MIG instance, which has its own memory), or ``gpu_count`` NVLink-connected
+    whole GPUs holding a shard each; RAM for ``dataset_bytes`` (a plain number of
+    bytes, whatever the dataset's source); and ``min_cpu_per_gpu`` vCPU per GPU of the
+    node (its CPUs serve all its GPUs' jobs). A node no GPU report covers is judged by
+    its ``nvidia.com/gpu.memory`` and ``gpu.count`` labels.
+
+    SQL classifies every node in one grouped pass over the GPUs (``_CLASSIFIED_NODES``);
+    three reads of it give the counts by reason, the first page of fits and a few
+    names per reason, cached until the next sync run. Only nodes whose answer depends
+    on MIG layouts or NVLink peers (a GPU with no peer never shards) have their GPUs
+    read.
+    """
+    params = {
+        "mig": MigMode.ENABLED.value,
+        "replica": (model_gb + batch_gb) * 1024,
+        "sharded": (model_gb / gpu_count + batch_gb) * 1024,
+        "dataset": dataset_bytes,
+        "cpu": min_cpu_per_gpu,
+        "count": gpu_count,
+        "shown": FITS_SHOWN,
+        "samples": LEFT_OUT_SAMPLES,
+    }
+    sql = _classification(params, cluster_id)
+    counts, shown, checked_ids, examples = (
+        sql["counts"],
+        sql["shown"],
+        sql["checked"],
+        defaultdict(list, sql["examples"]),
+    )
+    nodes = Node.objects.select_related("cluster").only(
+        "id", "name", "cpu_cores", "gpu_allocatable", "gpu_requested", "cluster__name",
+        "cluster__id",
+    )  # fmt: skip
+    by_id = nodes.in_bulk([row[0] for row in shown] + checked_ids)
+    fits = [
+        CapacityFit(
+            by_id[node_id],
+            "replica",
+            whole_fit if gpus_n else labelled,
+            (fit_memory if gpus_n else label_memory) or 0,
+            free,
+            gpu_count,
+        )
+        for node_id, free, gpus_n, whole_fit, fit_memory, label_memory, labelled in shown
+    ]
+    fits_total = counts.get(("", True), 0)
+    checked_failed: list[str] = []
+    if checked_ids:
+        # MIG layouts and NVLink groups: read the GPUs of these nodes only.
+        gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
+        for gpu in (
+            Gpu.objects.present()
+            .filter(node_id__in=checked_ids)
+            .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers", "mig_mode",
+                  "mig_devices")
+        ):  # fmt: skip
+            gpus_by_node[gpu.node_id].append(gpu)
+        for node_id in checked_ids:
+            node = by_id[node_id]
+            fit = _checked_fit(
+                node,
+                gpus_by_node.get(node_id, []),
+                params["replica"],
+                params["sharded"],
+                gpu_count,
             )
-            continue
-        if gpu_count < 2:
-            continue
-        for group in _nvlink_groups(gpus):
-            able = [g for g in group if (g.memory_total_mib or 0) >= sharded_need]
-            if len(able) >= gpu_count:
-                fits.append(
-                    CapacityFit(
-                        node,
-                        "sharded",
-                        len(able),
-                        min(g.memory_total_mib for g in able),
-                        free,
-                        gpu_count,
-                    )
-                )
-                break
-    fits.sort(key=lambda f: (not f.available_now, f.node.cluster.name, f.node.name))
-    return fits
+            if fit is None:
+                checked_failed.append(node.name)
+            else:
+                fits.append(fit)
+                fits_total += 1
+    fits.sort(key=lambda f: (not f.available_now, f.node.cluster_id, f.node.name))
+    left_counts: dict[str, int] = defaultdict(int)
+    for (reason, _direct), n in counts.items():
+        if reason:
+            left_counts[reason] += n
+    if checked_failed:
+        left_counts["gpu_memory"] += len(checked_failed)
+        merged = sorted(examples["gpu_memory"] + checked_failed)
+        examples["gpu_memory"] = merged[:LEFT_OUT_SAMPLES]
+    left_out = [
+        LeftOut(reason, str(label), left_counts[reason], examples.get(reason, []))
+        for reason, label in LEFT_OUT_REASONS.items()
+        if left_counts.get(reason)
+    ]
+    return CapacityAdvice(fits=fits[:FITS_SHOWN], fits_total=fits_total, left_out=left_out)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory import selectors
-from inventory.findings import RULES, findings_compute, findings_summary
+from inventory.findings import RULES, Scope, findings_counts, findings_list, findings_summary
 from inventory.forms import CapacityForm, ChangeFilterForm, ComponentFilterForm
 from inventory.models import Cluster, Node
 from inventory.services import cluster_sync_request
@@ -42,7 +42,8 @@ def overview(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
     data = selectors.inventory_overview(cluster_id=cluster_id)
-    found = findings_compute(cluster_id=cluster_id, sources=data.sources)
+    # The counts are cached per sync; on a miss the rules reuse the sources read above.
+    counts = findings_counts(Scope(cluster_id=cluster_id, _sources=data.sources))
     return _render(
         request,
         "inventory/overview.html",
@@ -50,8 +51,8 @@ def overview(request):
         {
             "o": data,
             "cluster_id": cluster_id,
-            "summary": findings_summary(found),
-            "findings_count": len(found),
+            "summary": findings_summary(counts=counts),
+            "findings_count": sum(counts.values()),
         },
     )
 
@@ -170,17 +171,16 @@ def findings(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
     code = request.GET.get("code", "")
-    found = findings_compute(cluster_id=cluster_id)
-    if code in RULES:
-        found = [f for f in found if f.code == code]
+    code = code if code in RULES else ""
+    found = findings_list(cluster_id=cluster_id, code=code or None)
     return _render(
         request,
         "inventory/findings.html",
         "inventory/_findings.html",
         {
-            "findings": found,
-            "summary": findings_summary(found),
-            "rules": [(c, str(label)) for c, (_s, label) in RULES.items()],
+            "page": _page(request, found),
+            "summary": findings_summary(counts=found.counts),
+            "rules": [(rule.code, str(rule.title)) for rule in RULES.values()],
             "code": code,
             "cluster_id": cluster_id,
         },
@@ -191,13 +191,13 @@ def findings(request):
 def capacity(request):
     require(request.user, "inventory.read")
     form = CapacityForm(request.GET or None)
-    fits = None
+    advice = None
     if form.is_valid():
         data = form.cleaned_data
-        fits = selectors.capacity_fit(
+        advice = selectors.capacity_advice(
             model_gb=data["model_gb"],
             batch_gb=data["batch_gb"],
-            dataset_gb=data["dataset_gb"],
+            dataset_bytes=int(data["dataset_gb"] * 10**9),
             gpu_count=data["gpu_count"],
             cluster_id=data.get("cluster"),
         )
@@ -205,7 +205,7 @@ def capacity(request):
     response = render(
         request,
         "inventory/capacity.html",
-        {"form": form, "fits": fits, "clusters": Cluster.objects.all()},
+        {"form": form, "advice": advice, "clusters": Cluster.objects.all()},
     )
     response.status_code = status
     return response

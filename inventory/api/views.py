@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC
 
 import django_filters
-from django.db.models import Count, Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory import services
 from inventory.api.serializers import (
@@ -24,7 +23,7 @@ from inventory.api.serializers import (
     NodeSerializer,
     SyncRunSerializer,
 )
-from inventory.findings import findings_compute
+from inventory.findings import RULES, findings_list
 from inventory.models import (
     Cluster,
     Component,
@@ -33,7 +32,7 @@ from inventory.models import (
     Node,
     SyncRun,
 )
-from inventory.selectors import sources_with_status
+from inventory.selectors import gpus_on_node, sources_with_status
 
 
 class InventoryAccess:
@@ -152,9 +151,8 @@ class ReadOnlyInventory(InventoryAccess, viewsets.ReadOnlyModelViewSet):
 class NodeViewSet(ReadOnlyInventory):
     serializer_class = NodeSerializer
     filterset_class = NodeFilter
-    queryset = Node.objects.annotate(
-        gpu_count=Count("gpus", filter=Q(gpus__gone_at__isnull=True))
-    ).order_by("cluster_id", "name")
+    # The GPU count is a correlated count, evaluated for the rows of the page only.
+    queryset = Node.objects.annotate(gpu_count=gpus_on_node()).order_by("cluster_id", "name")
 
 
 class GpuViewSet(ReadOnlyInventory):
@@ -181,19 +179,34 @@ class SyncRunViewSet(ReadOnlyInventory):
     queryset = SyncRun.objects.order_by("-started_at", "-id")
 
 
-class FindingsView(InventoryAccess, APIView):
-    @extend_schema(responses=FindingSerializer(many=True))
-    def get(self, request):
+class FindingsView(InventoryAccess, ListAPIView):
+    """The findings, paginated like every list, rules in severity order."""
+
+    serializer_class = FindingSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cluster", int, description="one cluster's findings"),
+            OpenApiParameter("code", str, description="one rule's findings"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
         cluster = request.query_params.get("cluster")
         try:
-            cluster_id = int(cluster) if cluster else None
+            self.cluster_id = int(cluster) if cluster else None
         except ValueError:
             return Response(
                 {"detail": "cluster must be an integer", "code": "invalid"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        found = findings_compute(cluster_id=cluster_id)
-        code = request.query_params.get("code")
-        if code:
-            found = [f for f in found if f.code == code]
-        return Response(FindingSerializer(found, many=True).data)
+        self.code = request.query_params.get("code") or None
+        if self.code is not None and self.code not in RULES:
+            return Response(
+                {"detail": f"unknown finding rule {self.code!r}", "code": "invalid"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return findings_list(cluster_id=self.cluster_id, code=self.code)

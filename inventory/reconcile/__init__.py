@@ -75,6 +75,7 @@ def reconcile(*, cluster: Cluster, snapshot: Snapshot, run: SyncRun) -> Reconcil
     run.added, run.changed, run.gone = result.added, result.changed, result.gone
     run.metrics_updated = result.metrics_updated
     run.warnings = result.warnings[:100]
+    run.gpu_report_errors = dict(snapshot.gpu_report_errors)
     run.duration_ms = max(0, int((timezone.now() - run.started_at).total_seconds() * 1000))
     # For receivers of the SyncRun's post_save (the search index): what to re-read,
     # rather than the whole cluster. Not a column; only set on this instance.

@@ -4,7 +4,9 @@ A workload is matched, in this order of trust, by its ``app.kubernetes.io/name``
 legacy ``app`` / ``k8s-app``) label, its Helm chart name (``helm.sh/chart``), its
 container images, and finally its own name. The version comes from
 ``app.kubernetes.io/version``, else the tag of the image that matched, else the chart
-version. Anything not in the table is reported as unclassified under its own name.
+version. Anything not in the table is reported as unclassified. A component is
+named by its ``app.kubernetes.io/name`` label when it has one, else by the product
+recognised, else by the workload's own name, which is kept beside it in any case.
 """
 
 from __future__ import annotations
@@ -167,6 +169,17 @@ def _match_image(images: Iterable[str]) -> tuple[Product, str] | None:
     return None
 
 
+def _display_name(app_name: str, product: Product | None, workload: str) -> str:
+    """What the component is called: ``app.kubernetes.io/name`` when set (naming the
+    application is that label's purpose), written as the product is when it names a
+    known one; else the recognised product; else the workload's own name (always kept
+    beside it as ``workload_name``)."""
+    if app_name:
+        known = _BY_NAME.get(app_name.lower())
+        return known.name if known is not None else app_name[:200]
+    return product.name if product is not None else workload
+
+
 def classify_workload(
     namespace: str,
     kind: str,
@@ -212,7 +225,7 @@ def classify_workload(
         namespace=namespace,
         kind=kind,
         workload_name=name,
-        name=product.name if product else name,
+        name=_display_name(labels.get("app.kubernetes.io/name", "").strip(), product, name),
         category=product.category if product else UNCLASSIFIED,
         version=version,
         images=images,

@@ -28,8 +28,14 @@ _GAUGES = {
     "DCGM_FI_DEV_FB_USED": "memory_used_mib",
     "DCGM_FI_DEV_FB_TOTAL": "memory_total_mib",
     "DCGM_FI_DEV_FB_FREE": "_memory_free_mib",
+    "DCGM_FI_DEV_FB_RESERVED": "_memory_reserved_mib",
 }
-_INTEGER_FIELDS = {"memory_used_mib", "memory_total_mib", "_memory_free_mib"}
+_INTEGER_FIELDS = {
+    "memory_used_mib",
+    "memory_total_mib",
+    "_memory_free_mib",
+    "_memory_reserved_mib",
+}
 
 
 def _host(labels: dict[str, str]) -> str:
@@ -45,16 +51,23 @@ def _cuda_version(code: str) -> str:
     return f"{number // 1000}.{(number % 1000) // 10}"
 
 
-def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
+def parse_dcgm_metrics(text: str, warnings: list[str] | None = None) -> list[GpuFacts]:
     """Turn dcgm-exporter's metrics text into one GpuFacts per GPU UUID.
 
     ``node_name`` is the exporter's Hostname label (the node name when the exporter
     runs as the GPU Operator's DaemonSet). Samples of MIG instances (labels
     ``GPU_I_ID``/``GPU_I_PROFILE``) add MIG devices and leave the GPU's own values
-    alone. Raises SourceError for unparsable text, a sample without a UUID, or text
-    without any DCGM GPU sample.
+    alone. Samples without a UUID label (real exporters emit some, e.g. placeholder
+    fields of profiling metrics) belong to no GPU: they are skipped and counted in one
+    warning per metric. Raises SourceError for unparsable text or text without any
+    DCGM GPU sample.
+
+    Total memory is FB_TOTAL when given, else FB_USED + FB_FREE + FB_RESERVED: the
+    driver reserves part of the framebuffer, so an A100-40GB reads 40,960 MiB, not
+    the 40,535 MiB that used + free add up to.
     """
     gpus: dict[str, dict[str, Any]] = {}
+    without_uuid: dict[str, int] = {}
     migs: dict[str, dict[str, MigDeviceFacts]] = {}
     try:
         for family in text_string_to_metric_families(text):
@@ -64,7 +77,8 @@ def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
                 labels = sample.labels
                 uuid = labels.get("UUID") or labels.get("uuid")
                 if not uuid:
-                    raise SourceError(f"DCGM sample {sample.name} has no UUID label")
+                    without_uuid[sample.name] = without_uuid.get(sample.name, 0) + 1
+                    continue
                 gpu = gpus.get(uuid)
                 if gpu is None:
                     index = labels.get("gpu", "")
@@ -96,12 +110,18 @@ def parse_dcgm_metrics(text: str) -> list[GpuFacts]:
         raise SourceError(f"DCGM metrics text is malformed: {exc}") from exc
     if not gpus:
         raise SourceError("DCGM metrics hold no GPU samples (no DCGM_FI_* metric with a UUID)")
+    if without_uuid and warnings is not None:
+        warnings.append(
+            "DCGM samples without a UUID label skipped: "
+            + ", ".join(f"{name} ({n})" for name, n in sorted(without_uuid.items()))
+        )
     facts = []
     for uuid, values in gpus.items():
         free = values.pop("_memory_free_mib", None)
+        reserved = values.pop("_memory_reserved_mib", None)
         if values.get("memory_total_mib") is None and free is not None:
             used = values.get("memory_used_mib")
-            values["memory_total_mib"] = None if used is None else used + free
+            values["memory_total_mib"] = None if used is None else used + free + (reserved or 0)
         gpu = GpuFacts(**values)
         if uuid in migs:
             devices = tuple(sorted(migs[uuid].values(), key=lambda m: m.index))
@@ -147,8 +167,14 @@ def scrape_dcgm(
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(f"DCGM exporter {target} sent text that is not UTF-8") from exc
+    warnings: list[str] = []
     try:
-        gpus = parse_dcgm_metrics(text)
+        gpus = parse_dcgm_metrics(text, warnings)
     except SourceError as exc:
         raise SourceError(f"DCGM exporter {target}: {exc}") from exc
-    return Snapshot(source="dcgm", gpus=gpus, covers=frozenset({"gpu_metrics"}))
+    return Snapshot(
+        source="dcgm",
+        gpus=gpus,
+        covers=frozenset({"gpu_metrics"}),
+        warnings=[f"{target}: {w}" for w in warnings],
+    )

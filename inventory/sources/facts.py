@@ -148,6 +148,9 @@ class Snapshot:
     covers: frozenset[str] = frozenset()  # subset of {"nodes", "gpus", "components", "gpu_metrics"}
     gpu_nodes: frozenset[str] = frozenset()  # nodes whose full GPU list this snapshot holds
     warnings: list[str] = field(default_factory=list)
+    # Nodes whose GPU report could not be read: {node name: "file: reason"}. They are
+    # left out of ``gpu_nodes``, so their GPUs keep their last good facts.
+    gpu_report_errors: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +161,7 @@ class Snapshot:
             "covers": sorted(self.covers),
             "gpu_nodes": sorted(self.gpu_nodes),
             "warnings": list(self.warnings),
+            "gpu_report_errors": dict(self.gpu_report_errors),
         }
 
     @classmethod
@@ -170,4 +174,5 @@ class Snapshot:
             covers=frozenset(data.get("covers", [])),
             gpu_nodes=frozenset(data.get("gpu_nodes", [])),
             warnings=list(data.get("warnings", [])),
+            gpu_report_errors=dict(data.get("gpu_report_errors", {})),
         )

@@ -6,8 +6,12 @@ The folder holds what an operator can export with standard tools::
     workloads.json        kubectl get deploy,sts,ds,pods -A -o json   (a v1 List)
     nvidia-smi/<node>.xml nvidia-smi -q -x, one file per GPU node
 
-The same converters as the API source turn them into facts. Any unreadable file
-refuses the whole snapshot, with the file named in the error.
+The same converters as the API source turn them into facts. An unreadable
+``nodes.json`` or ``workloads.json`` refuses the whole snapshot, with the file named
+in the error. An unreadable nvidia-smi file is one node's problem: that node is left
+out of the GPU report (its GPUs keep their last good facts), the file and the reason
+go into ``gpu_report_errors`` (a finding names them), and every other node updates.
+Each XML file is parsed as a stream, one GPU at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from .facts import GpuFacts, Snapshot, SourceError
 from .k8s_objects import WORKLOAD_KINDS, gpu_requests_by_node, nodes_with_requests, workload_facts
-from .nvidia_smi import parse_nvidia_smi_xml
+from .nvidia_smi import parse_nvidia_smi_stream
 
 NODES_FILE = "nodes.json"
 WORKLOADS_FILE = "workloads.json"
@@ -73,7 +77,7 @@ class FileSource:
             components = [workload_facts(obj, kind, position) for position, kind, obj in workloads]
         except SourceError as exc:
             raise SourceError(f"{self.folder.name}: {exc}") from exc
-        gpus, gpu_nodes, warnings = self._read_gpus({n.name for n in nodes})
+        gpus, gpu_nodes, warnings, errors = self._read_gpus({n.name for n in nodes})
         return Snapshot(
             source="files",
             nodes=nodes,
@@ -82,26 +86,36 @@ class FileSource:
             covers=frozenset({"nodes", "components", "gpus"}),
             gpu_nodes=frozenset(gpu_nodes),
             warnings=warnings,
+            gpu_report_errors=errors,
         )
 
-    def _read_gpus(self, node_names: set[str]) -> tuple[list[GpuFacts], set[str], list[str]]:
+    def _read_gpus(
+        self, node_names: set[str]
+    ) -> tuple[list[GpuFacts], set[str], list[str], dict[str, str]]:
         gpus: list[GpuFacts] = []
         covered: set[str] = set()
         warnings: list[str] = []
+        errors: dict[str, str] = {}
         folder = self.folder / NVIDIA_SMI_DIR
         if not folder.is_dir():
-            return gpus, covered, warnings
+            return gpus, covered, warnings, errors
         for path in sorted(folder.glob("*.xml")):
             node = path.stem
             if node not in node_names:
                 raise SourceError(f"{NVIDIA_SMI_DIR}/{path.name} names no node in {NODES_FILE}")
+            name = f"{NVIDIA_SMI_DIR}/{path.name}"
+            notes: list[str] = []
             try:
-                data = path.read_bytes()
+                with path.open("rb") as stream:
+                    found = parse_nvidia_smi_stream(stream, node, notes)
             except OSError as exc:
-                raise SourceError(f"{NVIDIA_SMI_DIR}/{path.name} cannot be read: {exc}") from exc
-            try:
-                gpus.extend(parse_nvidia_smi_xml(data, node, warnings))
+                errors[node] = f"{name} cannot be read: {exc}"
             except SourceError as exc:
-                raise SourceError(f"{NVIDIA_SMI_DIR}/{path.name}: {exc}") from exc
-            covered.add(node)
-        return gpus, covered, warnings
+                errors[node] = f"{name}: {exc}"
+            else:
+                gpus.extend(found)
+                warnings.extend(notes)
+                covered.add(node)
+                continue
+            warnings.append(f"{errors[node]}; the GPUs of {node} keep their last good facts")
+        return gpus, covered, warnings, errors

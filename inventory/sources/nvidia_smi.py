@@ -18,8 +18,10 @@ import csv
 import io
 import math
 import re
-from typing import Any
-from xml.etree.ElementTree import Element, ParseError, XMLParser
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import Element, ParseError, XMLParser, XMLPullParser
 
 from .facts import GpuFacts, MigDeviceFacts, SourceError
 
@@ -209,6 +211,30 @@ class _Refused(ValueError):
     pass
 
 
+CHUNK_BYTES = 64 * 1024
+
+
+def _check_head(head: bytes) -> None:
+    if b"\x00" in head or head.startswith((b"\xfe\xff", b"\xff\xfe")):
+        raise _Refused("it is not UTF-8")
+    declared = _ENCODING_RE.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    if declared and declared.group(1).lower() not in _SAFE_ENCODINGS:
+        raise _Refused(f"it declares encoding {declared.group(1).decode()}, not UTF-8")
+
+
+def _chunks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
+    """The stream in chunks after ``head``, refusing entity declarations on the way
+    (the last bytes of each chunk are kept so a split "<!ENTITY" is still seen)."""
+    tail = b""
+    chunk = head
+    while chunk:
+        if b"<!ENTITY" in tail + chunk:
+            raise _Refused("it declares entities")
+        tail = chunk[-8:]
+        yield chunk
+        chunk = stream.read(CHUNK_BYTES)
+
+
 def parse_xml(raw: bytes) -> Element:
     """Parse XML that declares no entities, with ElementTree's C parser.
 
@@ -218,12 +244,7 @@ def parse_xml(raw: bytes) -> Element:
     pure-Python parser, and a 5,000-node file export parses 40,000 GPUs. (The expat
     bundled with Python 3.11 also caps entity amplification itself.)
     """
-    head = raw[:512]
-    if b"\x00" in head or head.startswith((b"\xfe\xff", b"\xff\xfe")):
-        raise _Refused("it is not UTF-8")
-    declared = _ENCODING_RE.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
-    if declared and declared.group(1).lower() not in _SAFE_ENCODINGS:
-        raise _Refused(f"it declares encoding {declared.group(1).decode()}, not UTF-8")
+    _check_head(raw[:512])
     if b"<!ENTITY" in raw:
         raise _Refused("it declares entities")
     parser = XMLParser()  # noqa: S314 - entity declarations refused above
@@ -242,21 +263,55 @@ def parse_nvidia_smi_xml(
     ``<gpu>`` elements) are appended to ``warnings`` when a list is given.
     """
     raw = xml_text.encode("utf-8") if isinstance(xml_text, str) else bytes(xml_text)
-    if not raw.strip():
+    return parse_nvidia_smi_stream(io.BytesIO(raw), node_name, warnings)
+
+
+def parse_nvidia_smi_stream(
+    stream: BinaryIO, node_name: str, warnings: list[str] | None = None
+) -> list[GpuFacts]:
+    """``parse_nvidia_smi_xml`` over a binary stream (an open file), read in chunks:
+    each ``<gpu>`` element becomes facts when it closes and is then dropped, so the
+    memory held is one GPU's subtree, not the document's (an 8-GPU node's output is
+    over 100 KB; a files source reads thousands of them)."""
+    head = stream.read(2048)
+    if not head.strip():
         raise SourceError(f"nvidia-smi on node {node_name} produced no output")
+    notes = warnings if warnings is not None else []
+    # Entity declarations are refused chunk by chunk in _chunks, before the parser.
+    parser = XMLPullParser(events=("start", "end"))
+    root: Element | None = None
+    depth = 0
+    top: dict[str, str] = {}
+    gpus: list[GpuFacts] = []
     try:
-        root = parse_xml(raw)
+        _check_head(head[:512])
+        for chunk in _chunks(stream, head):
+            parser.feed(chunk)
+            for event, element in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if root is None:
+                        root = element
+                        if root.tag != "nvidia_smi_log":
+                            raise SourceError(
+                                f"nvidia-smi XML for node {node_name}: root element is "
+                                f"<{root.tag}>, expected <nvidia_smi_log>"
+                            )
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                if element.tag == "gpu":
+                    gpus.append(_gpu_facts(element, len(gpus), node_name, "", ""))
+                    root.remove(element)
+                elif element.tag in ("driver_version", "cuda_version", "attached_gpus"):
+                    top[element.tag] = (element.text or "").strip()
+        parser.close()
     except _Refused as exc:
         raise SourceError(f"nvidia-smi XML for node {node_name} refused: {exc}") from exc
     except ParseError as exc:
         raise SourceError(f"nvidia-smi XML for node {node_name} is malformed: {exc}") from exc
-    if root.tag != "nvidia_smi_log":
-        raise SourceError(
-            f"nvidia-smi XML for node {node_name}: root element is <{root.tag}>, "
-            "expected <nvidia_smi_log>"
-        )
-    notes = warnings if warnings is not None else []
-    version = _schema_version(raw)
+    version = _schema_version(head)
     if version is None:
         notes.append(
             f"nvidia-smi XML for node {node_name} names no nvsmi_device DTD; parsed by structure"
@@ -266,24 +321,20 @@ def parse_nvidia_smi_xml(
             f"nvidia-smi XML for node {node_name} uses unknown schema nvsmi_device_v{version}; "
             "parsed by structure"
         )
-    driver = _plain(root, "driver_version")
-    cuda = _plain(root, "cuda_version")
-    gpu_elements = root.findall("gpu")
-    attached = _int(_text(root, "attached_gpus"))
-    if attached is None and not gpu_elements:
+    attached = _int(top.get("attached_gpus"))
+    if attached is None and not gpus:
         raise SourceError(
             f"nvidia-smi XML for node {node_name} has neither <attached_gpus> nor <gpu> "
             "elements; output not recognised"
         )
-    if attached is not None and attached != len(gpu_elements):
+    if attached is not None and attached != len(gpus):
         notes.append(
             f"nvidia-smi XML for node {node_name} reports {attached} attached GPUs "
-            f"but describes {len(gpu_elements)}"
+            f"but describes {len(gpus)}"
         )
-    gpus = [
-        _gpu_facts(gpu, position, node_name, driver, cuda)
-        for position, gpu in enumerate(gpu_elements)
-    ]
+    driver, cuda = top.get("driver_version", ""), top.get("cuda_version", "")
+    driver, cuda = ("" if is_missing(driver) else driver), ("" if is_missing(cuda) else cuda)
+    gpus = [replace(g, driver_version=driver, cuda_version=cuda) for g in gpus]
     seen: set[str] = set()
     for gpu in gpus:
         if gpu.uuid in seen:

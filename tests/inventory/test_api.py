@@ -111,9 +111,12 @@ def test_the_sync_action_is_for_admins(api_for, carol, dave, django_capture_on_c
 def test_findings_filter_by_code(api_for, carol):
     cluster = grow("prod", 2, gpus_per_node=1)
     Node.objects.filter(cluster=cluster, name="gpu-00000").update(ready=False)
-    data = api_for(carol).get("/api/v1/inventory/findings/", {"code": "node_not_ready"}).json()
-    assert [f["object_label"] for f in data] == ["gpu-00000"]
+    page = api_for(carol).get("/api/v1/inventory/findings/", {"code": "node_not_ready"}).json()
+    data = page["results"]
+    assert page["count"] == 1 and [f["object_label"] for f in data] == ["gpu-00000"]
     assert data[0]["procedure_url"] == "/procedures/infrastructure-usage/"
+    unknown = api_for(carol).get("/api/v1/inventory/findings/", {"code": "no_such_rule"})
+    assert unknown.status_code == 400
     bad = api_for(carol).get("/api/v1/inventory/findings/", {"cluster": "x"})
     assert bad.status_code == 400
 

@@ -197,3 +197,71 @@ def test_findings_are_published_to_prometheus(client):
     sync(cluster, snapshot_of([node("cpu-1", gpus=0, ready=False)]))
     body = client.get("/metrics").content.decode()
     assert 'portal_inventory_findings{severity="critical"} 1.0' in body
+
+
+def test_driver_drift_from_labels_with_no_gpu_agent():
+    # Only the Kubernetes source: GFD's cuda.driver.major/minor/rev labels are the truth.
+    cluster = make_cluster()
+    old = node("gpu-0", driver_version_label="535.54.03")
+    new = node("gpu-1", driver_version_label="550.54.15")
+    sync(cluster, snapshot_of([old, new, node("gpu-2", driver_version_label="550.54.15")]))
+    [finding] = [f for f in findings_compute() if f.code == "driver_drift"]
+    assert "535.54.03 (1 node(s) by their labels)" in finding.message
+    assert "550.54.15 (2 node(s) by their labels)" in finding.message
+
+
+def test_a_node_with_gpu_reports_counts_its_gpus_driver_not_its_label():
+    cluster = make_cluster()
+    nodes = [node("gpu-0", driver_version_label="535.54.03"), node("gpu-1")]
+    sync(cluster, snapshot_of(nodes, [gpu("gpu-0", 0, driver_version="550.54.15")]))
+    assert codes() == []
+
+
+def test_mig_labels_without_any_gpu_report_say_so():
+    cluster = make_cluster()
+    n = node("gpu-0", gpus=1, cpu=16, mig_devices_label={"1g.10gb": 7})
+    sync(cluster, snapshot_of([n]))
+    [finding] = findings_compute()
+    assert finding.code == "mig_unverified"
+    assert "no GPU report exists" in finding.message and "the GPUs have" not in finding.message
+
+
+def test_findings_are_paginated_and_counted_once_per_sync(client_for, carol):
+    cluster = make_cluster()
+    sync(cluster, snapshot_of([node(f"cpu-{i:03d}", gpus=0, ready=False) for i in range(60)]))
+    client = client_for(carol)
+    first = client.get("/inventory/findings/").content.decode()
+    assert first.count("is NotReady") == 50 and "Page 1 of 2" in first
+    second = client.get("/inventory/findings/", {"page": 2}).content.decode()
+    assert second.count("is NotReady") == 10
+    assert "Critical: 60" in second
+    # No sync since: the summary is not recomputed (the count comes from the cache).
+    from inventory.models import Node
+
+    Node.objects.filter(name="cpu-000").update(ready=True)
+    assert "Critical: 60" in client.get("/inventory/findings/").content.decode()
+    sync(cluster, snapshot_of([node(f"cpu-{i:03d}", gpus=0, ready=i > 0) for i in range(60)]))
+    assert "Critical: 1" in client.get("/inventory/findings/").content.decode()
+
+
+def test_a_rule_is_registered_once():
+    from inventory.findings import RULES, register_rule
+
+    with pytest.raises(ValueError, match="twice"):
+        register_rule(RULES["node_not_ready"])
+
+
+def test_counts_outlive_new_runs_for_a_few_seconds_under_a_busy_watch(settings):
+    from inventory.findings import Scope, findings_counts
+
+    settings.INVENTORY_FIGURES_MIN_SECONDS = 60
+    cluster = make_cluster()
+    sync(cluster, snapshot_of([node("cpu-0", gpus=0, ready=False)]))
+    assert findings_counts(Scope())["node_not_ready"] == 1
+    sync(
+        cluster,
+        snapshot_of([node("cpu-0", gpus=0, ready=False), node("cpu-1", gpus=0, ready=False)]),
+    )
+    assert findings_counts(Scope())["node_not_ready"] == 1  # recomputed at most once a minute
+    settings.INVENTORY_FIGURES_MIN_SECONDS = 0
+    assert findings_counts(Scope())["node_not_ready"] == 2

@@ -214,3 +214,18 @@ def test_the_component_and_gpu_lists_filter_by_name_and_uuid(client_for, carol):
     uuid = Gpu.objects.get().uuid
     assert uuid in client.get("/inventory/gpus/", {"uuid": uuid[-6:]}).content.decode()
     assert uuid not in client.get("/inventory/gpus/", {"uuid": "no-such"}).content.decode()
+
+
+def test_the_capacity_page_lists_fits_and_the_nodes_left_out(client_for, carol):
+    grow("prod", 3, gpus_per_node=2)
+    Node.objects.filter(name="gpu-00001").update(ready=False)
+    body = (
+        client_for(carol)
+        .get(
+            reverse("inventory:capacity"),
+            {"model_gb": 20, "batch_gb": 4, "dataset_gb": 10, "gpu_count": 2},
+        )
+        .content.decode()
+    )
+    assert "2 nodes fit." in body and "gpu-00000" in body
+    assert "Nodes left out" in body and "not ready" in body

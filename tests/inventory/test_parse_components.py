@@ -111,3 +111,20 @@ def test_every_product_names_its_category():
     assert {p.category for p in PRODUCTS} == {"ml", "auxiliary"}
     names = [n for p in PRODUCTS for n in p.names]
     assert len(names) == len(set(names)), "a name must point to one product"
+
+
+def test_a_component_is_named_by_its_app_kubernetes_io_name_with_the_workload_beside():
+    facts = classify_workload(
+        "search", "Deployment", "ranker-v2-canary", {K8S: "query-ranker"}, ["x/ranker:1.4"], 1, 1
+    )
+    assert (facts.name, facts.workload_name, facts.category) == (
+        "query-ranker", "ranker-v2-canary", "unclassified",
+    )  # fmt: skip
+    # A label naming a known product keeps the product's own spelling.
+    facts = classify_workload("ml", "Deployment", "tracking", {K8S: "MLFLOW"}, [], 1, 1)
+    assert (facts.name, facts.workload_name) == ("MLflow", "tracking")
+    # Recognised by its image, named by its label: the label says what the team calls it.
+    facts = classify_workload(
+        "ml", "Deployment", "exp", {K8S: "experiments"}, ["ghcr.io/mlflow/mlflow:v2.14.1"], 1, 1
+    )
+    assert (facts.name, facts.category) == ("experiments", "ml")

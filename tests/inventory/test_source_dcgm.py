@@ -43,6 +43,48 @@ def test_it_reads_both_hosts_and_both_driver_versions():
     assert second.power_limit_w == 70.0
 
 
+FIXTURES_METRICS = (
+    Path(__file__).resolve().parent.parent
+    / "fixtures"
+    / "dcgm"
+    / "datadog__dcgm_fixtures_metrics.txt"
+).read_text()
+
+
+def test_samples_without_a_uuid_are_skipped_with_a_warning_and_the_gpus_kept():
+    # Datadog's fixture ends with profiling fields exported without any label.
+    warnings = []
+    gpus = {g.uuid: g for g in parse_dcgm_metrics(FIXTURES_METRICS, warnings)}
+    assert set(gpus) == {
+        "GPU-20c56d28-0da5-6d26-a36a-e7af1ce2586e",
+        "GPU-9ef1b6d0-3643-5dd7-b823-c0ec20dcf2d5",
+        "GPU-abc",
+    }
+    [warning] = warnings
+    assert "without a UUID label skipped" in warning
+    assert "DCGM_FI_DEV_FAN_SPEED (1)" in warning and "DCGM_FI_PROF_SM_ACTIVE (1)" in warning
+    a10g = gpus["GPU-abc"]
+    assert (a10g.product, a10g.node_name, a10g.driver_version) == (
+        "NVIDIA A10G", "ip-11111", "550.144.03",
+    )  # fmt: skip
+    assert a10g.cuda_version == "12.4" and a10g.serial == "1111111"
+    # FB_TOTAL is given on the second host: it wins over used + free + reserved.
+    assert gpus["GPU-9ef1b6d0-3643-5dd7-b823-c0ec20dcf2d5"].memory_total_mib == 15109
+
+
+def test_total_memory_counts_what_the_driver_reserves():
+    labels = 'gpu="0",UUID="GPU-a100",modelName="NVIDIA A100-SXM4-40GB",Hostname="dgx-1"'
+    text = (
+        f"DCGM_FI_DEV_FB_FREE{{{labels}}} 40100\n"
+        f"DCGM_FI_DEV_FB_USED{{{labels}}} 435\n"
+        f"DCGM_FI_DEV_FB_RESERVED{{{labels}}} 425\n"
+    )
+    [gpu] = parse_dcgm_metrics(text)
+    assert gpu.memory_total_mib == 40960
+    [gpu] = parse_dcgm_metrics(text.rsplit("DCGM_FI_DEV_FB_RESERVED", 1)[0])
+    assert gpu.memory_total_mib == 40535
+
+
 def test_a_lower_case_hostname_label_is_accepted():
     text = METRICS.replace('Hostname="424773df46e0"', 'hostname="gpu-node-7"')
     hosts = {g.node_name for g in parse_dcgm_metrics(text)}
@@ -82,7 +124,8 @@ def test_readings_that_are_not_numbers_are_left_out():
         ('DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-1"} not-a-number\n', "malformed"),
         ("", "no GPU samples"),
         ("# HELP up whatever\nup 1\n", "no GPU samples"),
-        ('DCGM_FI_DEV_GPU_UTIL{gpu="0"} 5\n', "has no UUID label"),
+        # Only samples without a UUID: nothing names a GPU.
+        ('DCGM_FI_DEV_GPU_UTIL{gpu="0"} 5\n', "no GPU samples"),
     ],
 )
 def test_bad_metrics_text_is_refused(text, message):

@@ -82,8 +82,6 @@ def test_workloads_are_optional(folder):
         (lambda f: (f / "workloads.json").write_text("[]"), "workloads.json is not a Kubernetes List"),
         (lambda f: (f / "workloads.json").write_text('{"items": [{"kind": "Service"}]}'),
          "workloads.json: item #0 has unexpected kind 'Service'"),
-        (lambda f: (f / "nvidia-smi" / "h100-mig-01.xml").write_text("<nvidia_smi_log>"),
-         "nvidia-smi/h100-mig-01.xml: nvidia-smi XML for node h100-mig-01 is malformed"),
         (lambda f: (f / "nvidia-smi" / "ghost.xml").write_text("<x/>"),
          "nvidia-smi/ghost.xml names no node in nodes.json"),
     ],
@@ -105,3 +103,54 @@ def test_a_malformed_node_in_the_export_is_named(folder):
 def test_a_missing_folder_is_a_source_error(tmp_path):
     with pytest.raises(SourceError, match="does not exist"):
         FileSource(tmp_path / "nowhere").read()
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        ("<nvidia_smi_log>", "nvidia-smi XML for node h100-mig-01 is malformed"),
+        ("", "nvidia-smi on node h100-mig-01 produced no output"),
+        ('<!DOCTYPE x [<!ENTITY a "b">]><nvidia_smi_log/>', "refused: it declares entities"),
+    ],
+)
+def test_one_unreadable_xml_is_that_node_s_problem_only(folder, damage, reason):
+    (folder / "nvidia-smi" / "h100-mig-01.xml").write_text(damage)
+    snapshot = FileSource(folder).read()
+    # Left out of the GPU report, so its GPUs are not marked gone; the others update.
+    assert snapshot.gpu_nodes == {"dgx-a100-01", "ws-a5000-01"}
+    assert {g.node_name for g in snapshot.gpus} == {"dgx-a100-01", "ws-a5000-01"}
+    error = snapshot.gpu_report_errors["h100-mig-01"]
+    assert error.startswith("nvidia-smi/h100-mig-01.xml: ") and reason in error
+    assert any("h100-mig-01 keep their last good facts" in w for w in snapshot.warnings)
+
+
+@pytest.mark.django_db
+def test_the_node_keeps_its_gpus_and_gets_a_finding_naming_file_and_reason(folder):
+    from inventory.choices import SourceKind
+    from inventory.findings import findings_compute
+    from inventory.models import Cluster, Gpu, InventorySource
+    from inventory.services import source_sync
+
+    cluster = Cluster.objects.create(name="air-gapped")
+    source = InventorySource.objects.create(
+        cluster=cluster, name="export", kind=SourceKind.FILES, config={"path": str(folder)}
+    )
+    source_sync(source=source)
+    before = dict(Gpu.objects.filter(node_name="h100-mig-01").values_list("uuid", "product"))
+    assert before
+    (folder / "nvidia-smi" / "h100-mig-01.xml").write_text("<nvidia_smi_log><gpu>")
+    xml = folder / "nvidia-smi" / "dgx-a100-01.xml"
+    xml.write_text(xml.read_text().replace("<gpu_temp>", "<gpu_temp>1", 1))
+    run = source_sync(source=source)
+    assert run.status == "succeeded" and "h100-mig-01" in run.gpu_report_errors
+    kept = Gpu.objects.present().filter(node_name="h100-mig-01")
+    assert dict(kept.values_list("uuid", "product")) == before
+    # ... while the other nodes update (one more digit on the first GPU's temperature).
+    assert Gpu.objects.get(node_name="dgx-a100-01", index=0).temperature_c >= 100
+    [finding] = [f for f in findings_compute() if f.code == "gpu_report_unreadable"]
+    assert finding.object_label == "h100-mig-01"
+    assert "nvidia-smi/h100-mig-01.xml" in finding.message and "malformed" in finding.message
+    # The file is mended: the next sync clears the finding.
+    shutil.copy(DEMO / "nvidia-smi" / "h100-mig-01.xml", folder / "nvidia-smi")
+    source_sync(source=source)
+    assert "gpu_report_unreadable" not in {f.code for f in findings_compute()}

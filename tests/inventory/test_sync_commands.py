@@ -15,7 +15,7 @@ from inventory.choices import SourceKind, SyncStatus
 from inventory.findings import findings_compute
 from inventory.models import Cluster, Gpu, InventorySource, Node, SyncRun
 from inventory.reconcile import reconcile
-from inventory.selectors import capacity_fit
+from inventory.selectors import capacity_advice
 from inventory.services import DEMO_CLUSTER, demo_inventory_seed, syncs_dispatch_due
 from inventory.sources.facts import Snapshot
 
@@ -112,13 +112,13 @@ def test_the_capacity_advisor_checks_memory_nvlink_ram_and_cpu():
     )  # fmt: skip
 
     def fit(**kw):
-        args = {"model_gb": 10, "batch_gb": 4, "dataset_gb": 100, "gpu_count": 2, **kw}
-        return {f.node.name: (f.mode, f.free_now) for f in capacity_fit(**args)}
+        args = {"model_gb": 10, "batch_gb": 4, "dataset_bytes": 100 * 10**9, "gpu_count": 2, **kw}
+        return {f.node.name: (f.mode, f.free_now) for f in capacity_advice(**args).fits}
 
     assert fit() == {"a100": ("replica", 3), "small": ("replica", 4)}
     # 140 GB of weights: only sharded over NVLinked 80 GiB GPUs (35 + 4 GB per GPU).
     assert fit(model_gb=140, gpu_count=4) == {"a100": ("sharded", 3)}
-    assert fit(dataset_gb=5000) == {}
+    assert fit(dataset_bytes=5000 * 10**9) == {}
     assert fit(gpu_count=16) == {}
 
 
@@ -143,3 +143,93 @@ def test_old_runs_that_changed_nothing_are_pruned_but_the_latest_stays():
         only_one_of_its_node.pk,
     }
     assert old_quiet.pk not in set(SyncRun.objects.values_list("pk", flat=True))
+
+
+def _advice(**kw):
+    args = {"model_gb": 40, "batch_gb": 8, "dataset_bytes": 10**9, "gpu_count": 1, **kw}
+    return capacity_advice(**args)
+
+
+def test_a_mig_split_gpu_holds_no_more_than_its_largest_instance():
+    from inventory.sources.facts import MigDeviceFacts
+
+    cluster = make_cluster()
+    split = (
+        MigDeviceFacts(index=0, profile="3g.40gb", memory_total_mib=40448),
+        MigDeviceFacts(index=1, profile="2g.20gb", memory_total_mib=19968),
+        MigDeviceFacts(index=2, profile="1g.10gb", memory_total_mib=9856),
+    )
+    nodes = [node("mig", gpus=1, cpu=32), node("whole", gpus=1, cpu=32)]
+    gpus = [
+        gpu("mig", 0, mig_mode="Enabled", mig_devices=split),
+        gpu("whole", 0),
+    ]
+    _run(
+        cluster,
+        Snapshot(
+            source="t", nodes=nodes, gpus=gpus, covers=frozenset({"nodes", "gpus"}),
+            gpu_nodes=frozenset({"mig", "whole"}),
+        ),
+    )  # fmt: skip
+    # 40 GB + 8 GB: the 80 GB GPU split 3g.40gb / 2g.20gb / 1g.10gb cannot hold it.
+    advice = _advice()
+    assert [f.node.name for f in advice.fits] == ["whole"]
+    assert [(o.reason, o.count, o.examples) for o in advice.left_out] == [
+        ("gpu_memory", 1, ["mig"])
+    ]
+    # 8 GB + 1 GB fits each of its three instances, each a device with its own memory.
+    small = {f.node.name: f for f in _advice(model_gb=8, batch_gb=1, gpu_count=3).fits}
+    assert (small["mig"].gpus_fitting, small["mig"].mig_instances) == (3, 3)
+    assert small["mig"].gpu_memory_mib == 9856
+    assert "whole" not in small  # one GPU, three needed
+
+
+def test_the_advisor_says_why_each_node_is_left_out():
+    cluster = make_cluster()
+    nodes = [
+        node("fits", gpus=2, cpu=32),
+        node("down", gpus=2, cpu=32, ready=False),
+        node("cpu-only", gpus=0, cpu=32),
+        node("hidden", gpus=2, cpu=32, gpu_allocatable=0),
+        node("thin", gpus=2, cpu=8),
+        node("small-ram", gpus=2, cpu=32, memory_bytes=2**30),
+        node("small-gpu", gpus=2, cpu=32),
+        node("labels-only", gpus=2, cpu=32, gpu_memory_mib=81920),
+        node("unknown", gpus=2, cpu=32),
+    ]
+    gpus = [gpu(n, i) for n in ("fits", "down", "hidden", "thin", "small-ram") for i in range(2)]
+    gpus += [gpu("small-gpu", i, memory_total_mib=24576) for i in range(2)]
+    _run(
+        cluster,
+        Snapshot(
+            source="t", nodes=nodes, gpus=gpus, covers=frozenset({"nodes", "gpus"}),
+            gpu_nodes=frozenset(n.name for n in nodes),
+        ),
+    )  # fmt: skip
+    advice = _advice(dataset_bytes=100 * 10**9)
+    assert sorted(f.node.name for f in advice.fits) == ["fits", "labels-only"]
+    assert {o.reason: o.examples for o in advice.left_out} == {
+        "not_ready": ["down"],
+        "no_gpu": ["cpu-only"],
+        "not_exposed": ["hidden"],
+        "ram": ["small-ram"],
+        "vcpu": ["thin"],
+        "gpu_unknown": ["unknown"],
+        "gpu_memory": ["small-gpu"],
+    }
+
+
+def test_the_advisor_takes_the_same_queries_for_10_and_200_nodes():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .builders import grow
+
+    counts = []
+    for size in (10, 200):
+        cluster = grow(f"c{size}", size, gpus_per_node=2)
+        with CaptureQueriesContext(connection) as ctx:
+            advice = _advice(model_gb=10, cluster_id=cluster.pk, gpu_count=2)
+        assert advice.fits_total == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
