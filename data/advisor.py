@@ -4,7 +4,6 @@ dataset takes to reach each of them, and sorts by "ready to train in"."""
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 from data.delivery import Delivery
@@ -14,7 +13,7 @@ from data.selectors import network_load
 
 @dataclass
 class AdvisorRow:
-    fit: object  # inventory.selectors.CapacityFit
+    fit: object  # inventory.selectors.CapacityFit (the first page of fits)
     delivery: Delivery
     ram_headroom_bytes: int | None
 
@@ -23,24 +22,17 @@ class AdvisorRow:
         return self.delivery.first_s
 
 
-def _capacity_fit(*, dataset_bytes: int, **kwargs):
-    from inventory.selectors import capacity_fit
-
-    # The advisor takes the dataset's size in bytes, or (older signature) in GiB.
-    if "dataset_bytes" in inspect.signature(capacity_fit).parameters:
-        return capacity_fit(dataset_bytes=dataset_bytes, **kwargs)
-    return capacity_fit(dataset_gb=dataset_bytes / 2**30, **kwargs)
-
-
 def advise(
     *, dataset: Dataset, model_gb: float, batch_gb: float, gpu_count: int
 ) -> list[AdvisorRow]:
-    fits = _capacity_fit(
+    from inventory.selectors import capacity_advice
+
+    fits = capacity_advice(
         dataset_bytes=dataset.size_bytes or 0,
         model_gb=model_gb,
         batch_gb=batch_gb,
         gpu_count=gpu_count,
-    )
+    ).fits
     network = network_load()
     by_cluster: dict[int, Delivery] = {}
     rows = []

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from portal.http import HttpError, http_request
+
 from .facts import GpuFacts, MigDeviceFacts, Snapshot, SourceError
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_TIMEOUT_S = 10.0
 MAX_BYTES = 32 * 1024 * 1024  # a 5,000-node cluster's exporter stays far below this
@@ -145,24 +149,13 @@ def scrape_dcgm(
     raises SourceError naming the URL.
     """
     target = metrics_url(url)
-    http = session or requests.Session()
     try:
-        response = http.get(target, timeout=timeout, stream=True)
-        try:
-            if response.status_code != 200:
-                raise SourceError(f"DCGM exporter {target} answered HTTP {response.status_code}")
-            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-        finally:
-            response.close()
-    except requests.Timeout as exc:
-        raise SourceError(f"DCGM exporter {target} timed out after {timeout:g}s") from exc
-    except requests.RequestException as exc:
-        raise SourceError(f"DCGM exporter {target} unreachable: {exc}") from exc
-    finally:
-        if session is None:
-            http.close()
-    if len(body) > MAX_BYTES:
-        raise SourceError(f"DCGM exporter {target} sent more than {MAX_BYTES} bytes")
+        answer = http_request("GET", target, timeout=timeout, max_bytes=MAX_BYTES, session=session)
+    except HttpError as exc:
+        raise SourceError(f"DCGM exporter {exc}") from exc
+    if answer.status != 200:
+        raise SourceError(f"DCGM exporter {target} answered HTTP {answer.status}")
+    body = answer.body
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
