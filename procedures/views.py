@@ -314,7 +314,7 @@ def _version_context(request, version, review_form=None) -> dict:
         and not signed_by_me,
         "may_withdraw": workflow.allowed("withdraw", status)
         and can(user, "version.withdraw", version),
-        "is_author": version.author_id == user.pk,
+        "is_author": version.is_authored_by(user),
         "review_form": review_form
         or ReviewForm(initial={"content_sha256": version.content_sha256}),
     }

@@ -127,9 +127,25 @@ class VersionSerializer(serializers.ModelSerializer):
 class VersionDetailSerializer(VersionSerializer):
     # Filled by the view's prefetch (approving reviews only).
     signatures = SignatureSerializer(source="approval_reviews", many=True, read_only=True)
+    authors = serializers.SlugRelatedField(
+        slug_field="username",
+        many=True,
+        read_only=True,
+        help_text="Everyone who changed this version's content; none of them may approve it.",
+    )
+    approvals_needed = serializers.IntegerField(
+        read_only=True,
+        help_text="Approvals that publish this version: fixed when it was submitted.",
+    )
 
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "body", "signatures"]
+        fields = [
+            *VersionSerializer.Meta.fields,
+            "body",
+            "authors",
+            "approvals_needed",
+            "signatures",
+        ]
         read_only_fields = fields
 
 

@@ -166,7 +166,8 @@ class ProcedureVersionViewSet(
                         "reviewer"
                     ),
                     to_attr="approval_reviews",
-                )
+                ),
+                "authors",
             )
         return qs
 
