@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL bytes, over-deep JSON and oversized uploads: refused before any view runs.
+    "portal.validation.InputValidationMiddleware",
     # Refreshes Keycloak tokens and ends the session once Keycloak has ended it.
     "portal.auth.session.KeycloakSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -241,6 +243,13 @@ STORAGES = {
 # --- Limits -----------------------------------------------------------------------
 MARKDOWN_MAX_BYTES = envint("MARKDOWN_MAX_BYTES", 1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MARKDOWN_MAX_BYTES * 3
+# Uploads are written to disk and counted while they are read (portal/uploads.py):
+# one file may be as large as the largest Markdown text, a whole request (every file
+# and field) UPLOAD_MAX_REQUEST_BYTES. Keep the Ingress body-size annotation
+# (deploy/kubernetes/ingress.yaml) at the same value.
+UPLOAD_MAX_FILE_BYTES = envint("UPLOAD_MAX_FILE_BYTES", MARKDOWN_MAX_BYTES)
+UPLOAD_MAX_REQUEST_BYTES = envint("UPLOAD_MAX_REQUEST_BYTES", 20_000_000)
+FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedUploadHandler"]
 
 # --- Inventory --------------------------------------------------------------------
 # A sync lock older than this is a crashed worker's: it expires and the next sync runs.
