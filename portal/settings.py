@@ -278,15 +278,36 @@ if KEYCLOAK_ENABLED:
     REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
         0, "portal.auth.drf.KeycloakBearerAuthentication"
     )
+# Personal API tokens (Bearer mlp_…) first: any other Bearer token goes on to Keycloak.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
+    0, "portal.api_tokens.drf.ApiTokenAuthentication"
+)
+API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", 90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MLOps Portal API",
-    "DESCRIPTION": "Procedures, knowledge and inventory of an ML platform team.",
+    "DESCRIPTION": (
+        "Procedures, knowledge and inventory of an ML platform team.\n\n"
+        "**Scripts** sign in with a personal API token: create one on your own page "
+        "(your name in the header → *API tokens*: a name, read-only or read-write, an "
+        "expiry), copy it (it is shown once), and send it as a bearer token:\n\n"
+        "```\ncurl -H 'Authorization: Bearer mlp_…' https://portal.example.org/api/v1/procedures/\n```\n\n"
+        "A token acts with the roles its owner holds at the time of each call, never "
+        "more; a read-only token is refused (403) on any write; an unknown, expired or "
+        "revoked one gets 401. With Keycloak, its access tokens (JWT) work as bearer "
+        "tokens too. The browser's session cookie works for the pages' own calls.\n\n"
+        'Every error has one shape: `{"detail": …, "code": …, "errors": {field: '
+        "[…]}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.declare_error_responses",
+    ],
     # One schema name per choice set that several serializers use; without these
     # drf-spectacular invents names like "Status144Enum" (and `check --deploy` warns).
     "ENUM_NAME_OVERRIDES": {

@@ -70,6 +70,7 @@ class ProcedureQuerySet(models.QuerySet):
             current_minor=Subquery(current.values("minor")[:1]),
             current_effective_from=Subquery(current.values("effective_from")[:1]),
             open_status=Subquery(open_version.values("status")[:1]),
+            open_version_id=Subquery(open_version.values("pk")[:1]),
             open_major=Subquery(open_version.values("major")[:1]),
             open_minor=Subquery(open_version.values("minor")[:1]),
         )
