@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AdrStatusEnum": "knowledge.choices.AdrStatus",
         "ElementCodeEnum": "portal.elements.ElementCode",
+        "ProcedureCategoryEnum": "procedures.api.serializers.CATEGORY_SLUGS",
         "SourceKindEnum": "inventory.choices.SourceKind",
         "VersionStatusEnum": "procedures.choices.VersionStatus",
     },

@@ -75,10 +75,13 @@ class ProcedureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CATEGORY_SLUGS = [slug for slug, _name, _name_ru in CATEGORIES]
+
+
 @extend_schema_field(
     {
         "type": "string",
-        "enum": [slug for slug, _name, _name_ru in CATEGORIES],
+        "enum": CATEGORY_SLUGS,
         "description": "Slug of a category; these are the portal's own, admins may add more.",
     }
 )
