@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install lock services keycloak migrate seed test test-fast lint format messages compilemessages clean bench
+.PHONY: run install lock services keycloak migrate seed test test-fast lint format messages compilemessages clean bench fuzz-api
 
 # LOCKED=1 (CI, the image) installs the exact versions of requirements/dev-lock.txt;
 # without it `make run` takes the newest versions within pyproject.toml's ranges.
@@ -80,6 +80,12 @@ messages: $(STAMP)
 
 compilemessages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+# The API's generated-request tests, larger than in CI: every phase (coverage too),
+# 100 examples per operation, 200 stateful scenarios. Takes about an hour here.
+fuzz-api: $(STAMP)
+	API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-100} API_FUZZ_STATEFUL=$${API_FUZZ_STATEFUL:-200} \
+	  API_FUZZ_COVERAGE=1 $(PY) -m pytest tests/api/test_openapi_fuzz.py -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/inventory_sync.py

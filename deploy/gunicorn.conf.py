@@ -16,6 +16,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds (30 s by default).
 graceful_timeout = 25
 keepalive = 5
+# gunicorn reads bodies without a size limit of its own: the portal counts each
+# upload while reading it and refuses a request over UPLOAD_MAX_REQUEST_BYTES (the
+# same environment variable, default 20 MB) before reading it when its length is
+# announced. The proxy in front (Traefik's buffering middleware, nginx's
+# proxy-body-size) should refuse at that same size; see README, "Uploads".
 # Recycling workers bounds the damage of a slow leak in any dependency.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10

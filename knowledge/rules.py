@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.choices import LinkKind
 from portal.policy import has_role, role_rule, rule
 from portal.roles import PortalRole
 
@@ -13,6 +14,17 @@ role_rule("adr.reject", PortalRole.APPROVER)
 role_rule("adr.deprecate", PortalRole.APPROVER)
 # Superseding changes the status of a decision already taken: an approver's call.
 role_rule("adr.supersede", PortalRole.APPROVER)
+
+
+@rule("adr.link_remove")
+def may_remove_link(user, link=None) -> bool:
+    """Removing a link needs the right that made it: undoing a supersession changes
+    the old record's status back, so it is an approver's call like making one."""
+    if link is not None and getattr(link, "kind", None) == LinkKind.SUPERSEDES:
+        return has_role(user, PortalRole.APPROVER)
+    return has_role(user, PortalRole.EDITOR)
+
+
 role_rule("matrix.edit", PortalRole.EDITOR)
 role_rule("track.edit", PortalRole.EDITOR)
 

@@ -10,6 +10,7 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from portal import checks, home  # noqa: F401
+        from portal.api_tokens import rules as api_token_rules  # noqa: F401
         from portal.notifications import setup as notifications_setup
         from portal.reference import ensure_reference_rows
         from portal.search import index as search_index

@@ -129,6 +129,7 @@ class OidcSession(models.Model):
 
 
 # Models of the portal's own sub-packages; imported here so Django finds them.
+from portal.api_tokens.models import ApiToken, ApiTokenRefusal  # noqa: E402, F401
 from portal.notifications.models import (  # noqa: E402, F401
     Notification,
     NotificationPreference,

@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL bytes, over-deep JSON and oversized uploads: refused before any view runs.
+    "portal.validation.InputValidationMiddleware",
     # Refreshes Keycloak tokens and ends the session once Keycloak has ended it.
     "portal.auth.session.KeycloakSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -256,6 +258,13 @@ STORAGES = {
 # --- Limits -----------------------------------------------------------------------
 MARKDOWN_MAX_BYTES = envint("MARKDOWN_MAX_BYTES", 1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MARKDOWN_MAX_BYTES * 3
+# Uploads are written to disk and counted while they are read (portal/uploads.py):
+# one file may be as large as the largest Markdown text, a whole request (every file
+# and field) UPLOAD_MAX_REQUEST_BYTES. Keep the Ingress body-size annotation
+# (deploy/kubernetes/ingress.yaml) at the same value.
+UPLOAD_MAX_FILE_BYTES = envint("UPLOAD_MAX_FILE_BYTES", MARKDOWN_MAX_BYTES)
+UPLOAD_MAX_REQUEST_BYTES = envint("UPLOAD_MAX_REQUEST_BYTES", 20_000_000)
+FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedUploadHandler"]
 
 # --- Inventory --------------------------------------------------------------------
 # A sync lock older than this is a crashed worker's: it expires and the next sync runs.
@@ -302,21 +311,43 @@ if KEYCLOAK_ENABLED:
     REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
         0, "portal.auth.drf.KeycloakBearerAuthentication"
     )
+# Personal API tokens (Bearer mlp_…) first: any other Bearer token goes on to Keycloak.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
+    0, "portal.api_tokens.drf.ApiTokenAuthentication"
+)
+API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", 90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MLOps Portal API",
-    "DESCRIPTION": "Procedures, knowledge and inventory of an ML platform team.",
+    "DESCRIPTION": (
+        "Procedures, knowledge and inventory of an ML platform team.\n\n"
+        "**Scripts** sign in with a personal API token: create one on your own page "
+        "(your name in the header → *API tokens*: a name, read-only or read-write, an "
+        "expiry), copy it (it is shown once), and send it as a bearer token:\n\n"
+        "```\ncurl -H 'Authorization: Bearer mlp_…' https://portal.example.org/api/v1/procedures/\n```\n\n"
+        "A token acts with the roles its owner holds at the time of each call, never "
+        "more; a read-only token is refused (403) on any write; an unknown, expired or "
+        "revoked one gets 401. With Keycloak, its access tokens (JWT) work as bearer "
+        "tokens too. The browser's session cookie works for the pages' own calls.\n\n"
+        'Every error has one shape: `{"detail": …, "code": …, "errors": {field: '
+        "[…]}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.declare_error_responses",
+    ],
     # One schema name per choice set that several serializers use; without these
     # drf-spectacular invents names like "Status144Enum" (and `check --deploy` warns).
     "ENUM_NAME_OVERRIDES": {
         "AdrStatusEnum": "knowledge.choices.AdrStatus",
         "ElementCodeEnum": "portal.elements.ElementCode",
         "SkillLevelEnum": "skills.choices.Level",
+        "ProcedureCategoryEnum": "procedures.api.serializers.CATEGORY_SLUGS",
         "SourceKindEnum": "inventory.choices.SourceKind",
         "VersionStatusEnum": "procedures.choices.VersionStatus",
     },

@@ -8,7 +8,9 @@ from portal.auth import views as auth_views
 from portal.metrics import metrics_view
 from portal.search import views as search_views
 
+handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
 
 api_v1 = [
     path("", include("procedures.api.urls")),
@@ -17,6 +19,7 @@ api_v1 = [
     path("", include("inventory.api.urls")),
     path("", include("data.api.urls")),
     path("search/", search_views.SearchAPIView.as_view(), name="api-search"),
+    path("", include("portal.notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +27,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("search/", search_views.search_page, name="search"),
     path("notifications/", include("portal.notifications.urls")),
+    path("api-tokens/", include("portal.api_tokens.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

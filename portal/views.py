@@ -13,6 +13,7 @@ from portal.elements import ElementCode
 from portal.models import AuditEvent
 from portal.policy import require
 from portal.registry import registry
+from portal.validation import is_api, refusal_response
 
 
 @login_required
@@ -57,17 +58,30 @@ def audit_list(request):
     )
 
 
-def bad_request(request, message: str):
-    """A styled 400 that says what was wrong with the address or the form."""
-    return render(request, "400.html", {"message": message}, status=400)
-
-
 def permission_denied(request, exception=None):
     record_denial(request, str(exception or ""))
     message = (
         str(exception) if exception and str(exception) else _("You are not allowed to do this.")
     )
+    if is_api(request):
+        return JsonResponse({"detail": message, "code": "permission_denied"}, status=403)
     return render(request, "403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    """An address no route matches: under /api/ in the API's error shape too."""
+    if is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def bad_request(request, message=None):
+    """A styled 400 (the API's error shape under /api/) that says what was wrong with
+    the address or the form. Django calls it as ``handler400`` with the exception of
+    a request it refused before any view (too many fields, say)."""
+    if not isinstance(message, str):
+        message = _("The request could not be used.")
+    return refusal_response(request, message)
 
 
 @never_cache

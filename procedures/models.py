@@ -70,6 +70,7 @@ class ProcedureQuerySet(models.QuerySet):
             current_minor=Subquery(current.values("minor")[:1]),
             current_effective_from=Subquery(current.values("effective_from")[:1]),
             open_status=Subquery(open_version.values("status")[:1]),
+            open_version_id=Subquery(open_version.values("pk")[:1]),
             open_major=Subquery(open_version.values("major")[:1]),
             open_minor=Subquery(open_version.values("minor")[:1]),
         )
@@ -101,9 +102,13 @@ class ProcedureVersionQuerySet(models.QuerySet):
             decision=ReviewDecision.APPROVE,
             content_sha256=OuterRef("content_sha256"),
         )
+        authored = ProcedureVersion.authors.through.objects.filter(
+            procedureversion_id=OuterRef("pk"), user_id=user.pk
+        )
         return (
             self.filter(status=VersionStatus.IN_REVIEW, procedure__withdrawn_at__isnull=True)
             .exclude(author=user)
+            .exclude(Exists(authored))
             .exclude(Exists(signed))
         )
 
@@ -202,11 +207,21 @@ class ProcedureVersion(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_versions"
     )
+    # Everyone who changed the content, the first author included: none of them may
+    # approve it (four-eyes), whoever opened the draft.
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="contributed_versions", blank=True
+    )
     status = models.CharField(
         max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT, db_index=True
     )
     effective_from = models.DateTimeField(_("effective from"), null=True, blank=True)
     content_sha256 = models.CharField(max_length=64, blank=True)
+    # The approvals this version needs, fixed when it is submitted: lowering the
+    # procedure's number mid-review does not lower the bar for the version in review.
+    required_approvals = models.PositiveSmallIntegerField(
+        _("approvals needed"), null=True, blank=True
+    )
     # Optimistic locking: every save of a draft must name the revision it started from.
     revision = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -246,6 +261,23 @@ class ProcedureVersion(models.Model):
     @property
     def number(self) -> str:
         return f"{self.major}.{self.minor}"
+
+    @property
+    def approvals_needed(self) -> int:
+        """The bar this version is reviewed against: its own once submitted."""
+        return self.required_approvals or self.procedure.required_approvals
+
+    def is_authored_by(self, user) -> bool:
+        """Whether ``user`` wrote any of this version's content."""
+        pk = getattr(user, "pk", None)
+        if pk is None:
+            return False
+        if self.author_id == pk:
+            return True
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("authors")
+        if cached is not None:
+            return any(a.pk == pk for a in cached)
+        return self.authors.filter(pk=pk).exists()
 
     @property
     def is_editable(self) -> bool:

@@ -47,7 +47,11 @@ def review_requested(event):
     version = _version(event)
     if version is None or version.status != VersionStatus.IN_REVIEW:
         return []
-    reviewers = users_with_role(PortalRole.APPROVER).exclude(pk=version.author_id)
+    reviewers = (
+        users_with_role(PortalRole.APPROVER)
+        .exclude(pk=version.author_id)
+        .exclude(contributed_versions=version)
+    )
     return [
         Message(
             kind=NotificationKind.REVIEW_REQUESTED,

@@ -17,15 +17,29 @@ role_rule("procedure.acknowledge", PortalRole.VIEWER)
 role_rule("procedure.import", PortalRole.EDITOR)
 
 
-def _is_author(user, version) -> bool:
-    return version is not None and getattr(version, "author_id", None) == getattr(user, "pk", None)
+def is_version_author(user, version) -> bool:
+    """Anyone who changed the version's content counts as its author, not only the one
+    who opened the draft: editing a colleague's text and approving it is approving
+    one's own."""
+    return version is not None and version.is_authored_by(user)
 
 
 @rule("version.review")
 @rule("version.approve")
 def may_review(user, version=None) -> bool:
-    """Approvers review and sign, never their own version (four-eyes)."""
-    return has_role(user, PortalRole.APPROVER) and not _is_author(user, version)
+    """Approvers review and sign, never a version they wrote any of (four-eyes)."""
+    return has_role(user, PortalRole.APPROVER) and not is_version_author(user, version)
+
+
+@rule("version.raise_approvals")
+def may_raise_approvals(user, version=None) -> bool:
+    """The bar of a version in review moves only up, and only by someone who may
+    review it: its authors cannot touch the rules their text is judged by."""
+    return may_review(user, version)
+
+
+# Lowering how many approvals a procedure needs weakens its future reviews.
+role_rule("procedure.lower_approvals", PortalRole.APPROVER)
 
 
 # Admins hold the approver role too (policy._IMPLIED).

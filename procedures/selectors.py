@@ -93,7 +93,10 @@ def history_of(procedure: Procedure) -> list[ProcedureVersion]:
 def version_for_page(procedure: Procedure, major: int, minor: int) -> ProcedureVersion:
     version = (
         procedure.versions.select_related("author", "procedure", "procedure__category")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+            Prefetch("authors", queryset=get_user_model().objects.order_by("username")),
+        )
         .get(major=major, minor=minor)
     )
     version.current_id = getattr(procedure, "current_version_id", None)

@@ -325,7 +325,7 @@ def _version_context(request, version, review_form=None) -> dict:
         and not signed_by_me,
         "may_withdraw": workflow.allowed("withdraw", status)
         and can(user, "version.withdraw", version),
-        "is_author": version.author_id == user.pk,
+        "is_author": version.is_authored_by(user),
         "baseline": baseline,
         "baseline_in_force": baseline is not None and baseline.pk == version.current_id,
         "diff": selectors.compare(baseline, version, mode) if baseline else None,

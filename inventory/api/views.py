@@ -33,6 +33,7 @@ from inventory.models import (
     SyncRun,
 )
 from inventory.selectors import gpus_on_node, sources_with_status
+from portal.api.schema import document
 
 
 class InventoryAccess:
@@ -113,7 +114,16 @@ class ClusterViewSet(
             actor=self.request.user, cluster=serializer.instance, **serializer.validated_data
         )
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(
+        request=None,
+        responses={
+            202: {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+            }
+        },
+    )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
         services.cluster_sync_request(actor=request.user, cluster=self.get_object())
@@ -210,3 +220,69 @@ class FindingsView(InventoryAccess, ListAPIView):
 
     def get_queryset(self):
         return findings_list(cluster_id=self.cluster_id, code=self.code)
+
+
+def _read_only(thing: str, what: str) -> dict[str, tuple[str, str]]:
+    return {
+        "list": (f"List {thing}", what),
+        "retrieve": (f"Get one of the {thing}", f"One of the {thing} by its id."),
+    }
+
+
+document(
+    ClusterViewSet,
+    {
+        "list": ("List clusters", "The Kubernetes clusters the inventory knows, with their state."),
+        "retrieve": ("Get a cluster", "One cluster by its id."),
+        "create": ("Add a cluster", "Admins add a cluster; its sources are added separately."),
+        "update": ("Replace a cluster", "Admins change a cluster's name or description."),
+        "partial_update": ("Change a cluster", "Admins change some of a cluster's fields."),
+        "sync": (
+            "Queue a sync of a cluster",
+            "Admins ask for an immediate read of every enabled source of the cluster; "
+            "the answer (202) comes before the sync runs.",
+        ),
+    },
+)
+document(
+    InventorySourceViewSet,
+    {
+        "list": (
+            "List inventory sources",
+            "Where the inventory reads each cluster from (Kubernetes API, DCGM exporter, "
+            "files), with the state of its last sync.",
+        ),
+        "retrieve": ("Get an inventory source", "One source by its id."),
+        "create": ("Add an inventory source", "Admins add a source to a cluster."),
+        "update": ("Replace an inventory source", "Admins change a source's settings."),
+        "partial_update": ("Change an inventory source", "Admins change some settings."),
+        "destroy": (
+            "Remove an inventory source",
+            "Admins remove a source; what it found stays in the inventory's history.",
+        ),
+    },
+)
+document(
+    NodeViewSet,
+    _read_only("nodes", "Cluster nodes with capacity, GPU count and state; ``gone`` filters."),
+)
+document(GpuViewSet, _read_only("GPUs", "GPUs seen on the nodes, with model, driver and use."))
+document(
+    ComponentViewSet,
+    _read_only("software components", "ML and auxiliary software recognised in the clusters."),
+)
+document(
+    InventoryChangeViewSet,
+    _read_only("inventory changes", "Every difference a sync found: added, changed, gone."),
+)
+document(SyncRunViewSet, _read_only("sync runs", "Each read of a source: counts, time, error."))
+document(
+    FindingsView,
+    {
+        "get": (
+            "List findings",
+            "Rules over the current inventory (e.g. GPUs not exposed to Kubernetes, driver "
+            "drift, idle GPUs); filter by ``cluster`` id or finding ``code``.",
+        )
+    },
+)

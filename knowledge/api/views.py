@@ -18,13 +18,14 @@ from knowledge.choices import AdrStatus
 from knowledge.models import Activity, Adr, AdrLink, Assignment, Enrolment, Role, Track
 from knowledge.selectors import adr as adr_selectors
 from knowledge.selectors import onboarding as onboarding_selectors
+from portal.api.schema import document, link
 from portal.elements import ElementCode
 from portal.policy import can
 
 
 class PolicyActionsMixin:
-    """Which policy action a write needs, per viewset action; the services check
-    the same action (and the object rules) again."""
+    # Which policy action a write needs, per viewset action; the services check the
+    # same action (and the object rules) again. A comment, so the API docs skip it.
 
     write_actions: dict[str, str] = {}
 
@@ -403,3 +404,161 @@ class EnrolmentViewSet(
             actor=request.user, enrolment=enrolment, step=data.validated_data["step"]
         )
         return Response(s.ProgressSerializer(onboarding_selectors.progress_for(enrolment)).data)
+
+
+document(
+    AdrViewSet,
+    {
+        "list": (
+            "List decision records",
+            "Architecture decision records, newest number first. ``q`` searches titles "
+            "and numbers (``ADR-0007`` or ``7``); filter by status, tag or IS element.",
+        ),
+        "retrieve": (
+            "Get a decision record",
+            "One record by its number, with its sections, links both ways and procedures.",
+        ),
+        "create": (
+            "Record a decision",
+            "Editors record a decision; it gets the next free number and starts proposed.",
+        ),
+        "partial_update": (
+            "Edit a decision record",
+            "Editors change the text; send the ``revision`` you read. Every change keeps a "
+            "revision.",
+        ),
+        "accept": ("Accept a decision", "Approvers accept a proposed (or rejected) record."),
+        "reject": ("Reject a decision", "Approvers reject a proposed record."),
+        "deprecate": ("Deprecate a decision", "Approvers deprecate an accepted record."),
+        "supersede": (
+            "Supersede an older decision with this one",
+            "Approvers mark the record ``old`` superseded by this one; the link and the "
+            "status change are made together.",
+        ),
+        "components": (
+            "Link a software component",
+            "Link an inventory software component (by id) to the record. Linking one "
+            "already linked answers 200 and changes nothing; a new link answers 201.",
+        ),
+        "component_unlink": (
+            "Unlink a software component",
+            "Remove the link to a software component; answers the record as it is now.",
+        ),
+        "import_files": (
+            "Import decision records from Markdown",
+            "Upload MADR 4 or Nygard (adr-tools) Markdown files (field ``files``, "
+            "repeated). Each bad file is reported with its line; the others are imported. "
+            "Files and the whole request are size-limited (413).",
+        ),
+        "export": (
+            "Export every decision record as Markdown",
+            "All records as Markdown files (``template=madr`` or ``nygard``): an object of "
+            "file name to text.",
+        ),
+    },
+)
+document(
+    AdrLinkViewSet,
+    {
+        "list": (
+            "List links between records",
+            "Every typed link (supersedes, amends, relates to).",
+        ),
+        "retrieve": ("Get a link", "One link by its id."),
+        "create": (
+            "Link two records",
+            "Editors link records with ``amends`` or ``relates_to``; ``supersedes`` needs "
+            "an approver and marks the target superseded. A record cannot link to itself.",
+        ),
+        "destroy": (
+            "Remove a link",
+            "Removing a ``supersedes`` link needs an approver, like making one, and gives "
+            "the old record back the status it had when nothing else supersedes it.",
+        ),
+    },
+)
+document(
+    RoleViewSet,
+    {
+        "list": ("List RACI roles", "The roles of the responsibility matrix, with their groups."),
+        "retrieve": ("Get a RACI role", "One role by its slug."),
+        "create": (
+            "Create a RACI role",
+            "Editors add a role, optionally mapped to a Keycloak group.",
+        ),
+        "update": ("Replace a RACI role", "Editors change a role's name, group or description."),
+        "partial_update": ("Change a RACI role", "Editors change some of a role's fields."),
+    },
+)
+document(
+    ActivityViewSet,
+    {
+        "list": ("List RACI activities", "The activities (rows) of the responsibility matrix."),
+        "retrieve": ("Get a RACI activity", "One activity by its slug."),
+        "create": (
+            "Create a RACI activity",
+            "Editors add an activity, tagged with IS elements and optionally a procedure.",
+        ),
+    },
+)
+document(
+    AssignmentViewSet,
+    {
+        "list": ("List matrix cells", "Every R, A, C or I of an activity and a role."),
+        "create": (
+            "Set one matrix cell",
+            "Editors set the letter of an activity and a role; an empty letter clears it "
+            "(204). Each activity has exactly one A.",
+        ),
+    },
+)
+document(
+    TrackViewSet,
+    {
+        "list": ("List onboarding tracks", "One track per role, with its steps."),
+        "retrieve": ("Get an onboarding track", "One track with its steps in phases."),
+        "create": ("Create an onboarding track", "Editors create the track of a role."),
+        "steps": (
+            "Add a step to a track",
+            "Editors add a step: acknowledge a procedure, read a decision, a task or an "
+            "access check.",
+        ),
+    },
+)
+document(
+    EnrolmentViewSet,
+    {
+        "list": (
+            "List enrolments",
+            "People on tracks. Everybody sees their own; editors and leads see all.",
+        ),
+        "retrieve": ("Get an enrolment", "One person's enrolment on a track."),
+        "create": ("Enrol a person on a track", "Editors and leads bring a person in."),
+        "progress": ("Progress of one enrolment", "Each step with its state and due date."),
+        "progress_all": (
+            "Progress of every enrolment",
+            "Done and due steps per enrolment the caller may see.",
+        ),
+        "complete": (
+            "Complete a step",
+            "The enrolled person marks one of their own steps done.",
+        ),
+    },
+)
+
+
+for name, target in (
+    ("Get", "v1_adrs_retrieve"),
+    ("Edit", "v1_adrs_partial_update"),
+    ("Accept", "v1_adrs_accept_create"),
+    ("Reject", "v1_adrs_reject_create"),
+    ("Supersede", "v1_adrs_supersede_create"),
+):
+    link("v1_adrs_create", "201", name, target, parameters={"number": "$response.body#/number"})
+link(
+    "v1_adrs_accept_create",
+    "200",
+    "Deprecate",
+    "v1_adrs_deprecate_create",
+    parameters={"number": "$response.body#/number"},
+)

@@ -34,10 +34,10 @@ def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "")
         qs = qs.filter(elements__code=element)
     if q:
         query = Q(title__icontains=q)
-        if q.upper().startswith("ADR-") and q[4:].isdigit():
-            query |= Q(number=int(q[4:]))
-        elif q.isdigit():
-            query |= Q(number=int(q))
+        # Only ASCII digits are a number: "2²" passes isdigit() but is searched as text.
+        number = q[4:] if q.upper().startswith("ADR-") else q
+        if number.isascii() and number.isdigit() and len(number) < 10:
+            query |= Q(number=int(number))
         qs = qs.filter(query)
     return qs.distinct().order_by("-number")
 

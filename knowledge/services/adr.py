@@ -386,13 +386,38 @@ def adr_link_add(*, actor, source: Adr, target: Adr, kind: str, note: str = "") 
     return link
 
 
+def status_before_supersession(adr: Adr) -> str:
+    """The status a superseded record had before its latest supersession."""
+    change = (
+        adr.status_changes.filter(to_status=AdrStatus.SUPERSEDED)
+        .exclude(from_status=AdrStatus.SUPERSEDED)
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    if change is None or not change.from_status:
+        return AdrStatus.ACCEPTED
+    return change.from_status
+
+
 @transaction.atomic
-def adr_link_remove(*, actor, link: AdrLink) -> None:
-    require(actor, "adr.edit", link.source)
+def adr_link_remove(*, actor, link: AdrLink, note: str = "") -> None:
+    """Remove a link. Removing a supersession needs the right that made it, and gives
+    the old record back the status it had when nothing else supersedes it any more."""
+    require(actor, "adr.link_remove", link)
+    link = AdrLink.objects.select_for_update().select_related("source", "target").get(pk=link.pk)
     audit_record(
         actor=actor,
         verb="adr.link_remove",
         obj=link.source,
         before={"kind": link.kind, "target": link.target.code},
     )
+    target = link.target
     link.delete()
+    if link.kind != LinkKind.SUPERSEDES:
+        return
+    old = _lock(target)
+    still_superseded = old.links_in.filter(kind=LinkKind.SUPERSEDES).exists()
+    if old.status == AdrStatus.SUPERSEDED and not still_superseded:
+        _change_status(
+            actor, old, status_before_supersession(old), note, "adr.supersession_removed"
+        )

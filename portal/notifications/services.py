@@ -397,3 +397,30 @@ def webhook_delete(*, actor, webhook: Webhook) -> None:
     require(actor, "webhook.manage", webhook)
     audit_record(actor=actor, verb="webhook.delete", obj=webhook, before=_webhook_snapshot(webhook))
     webhook.delete()
+
+
+@transaction.atomic
+def webhook_test_send(*, actor, webhook: Webhook) -> WebhookDelivery:
+    """Queue a test message to the webhook, signed like every other, and record it
+    with the deliveries so its status shows beside them."""
+    from portal.notifications import tasks
+
+    require(actor, "webhook.manage", webhook)
+    text = _("Test message from the MLOps Portal, sent by %(actor)s.") % {
+        "actor": actor.get_username()
+    }
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        kind="test",
+        payload={
+            "kind": "test",
+            "text": text,
+            "message": text,
+            "url": settings.SITE_URL,
+            "params": {},
+            "sent_at": timezone.now().isoformat(),
+        },
+    )
+    audit_record(actor=actor, verb="webhook.test", obj=webhook, after={"delivery": delivery.pk})
+    _enqueue(tasks.deliver_webhook, delivery.pk)
+    return delivery

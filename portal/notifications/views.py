@@ -32,7 +32,7 @@ def notification_read(request):
     raw = request.POST.get("id", "")
     ids = None
     if raw:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             return render(request, "portal/notifications.html", {"page": None}, status=400)
         ids = [int(raw)]
     services.notifications_mark_read(user=request.user, ids=ids)

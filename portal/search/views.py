@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api.schema import document
 from portal.elements import ElementCode
 from portal.policy import require
 from portal.registry import registry
@@ -121,3 +122,15 @@ class SearchAPIView(APIView):
             ],
         }
         return Response(SearchResponseSerializer(body).data)
+
+
+document(
+    SearchAPIView,
+    {
+        "get": (
+            "Search the portal",
+            "Full-text search over every kind of record (procedures, decisions, RACI, "
+            'inventory). ``q`` takes web-search syntax: words, "a phrase", -excluded, or.',
+        )
+    },
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.models import Element
 from procedures.choices import ChangeKind, SignatureMeaning
 from procedures.models import Acknowledgement, Category, Procedure, ProcedureVersion, Review
+from procedures.reference import CATEGORIES
 
 SHA256_REGEX = r"^[0-9a-f]{64}$"
 
@@ -41,6 +43,11 @@ class ProcedureSerializer(serializers.ModelSerializer):
     current_effective_from = serializers.DateTimeField(read_only=True, allow_null=True)
     open_version = serializers.CharField(source="open_number", read_only=True)
     open_status = serializers.CharField(read_only=True, allow_null=True)
+    open_version_id = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the open version (draft or in review) for /procedure-versions/{id}/.",
+    )
     review_overdue = serializers.BooleanField(source="is_review_overdue", read_only=True)
 
     class Meta:
@@ -60,6 +67,7 @@ class ProcedureSerializer(serializers.ModelSerializer):
             "current_version",
             "current_effective_from",
             "open_version",
+            "open_version_id",
             "open_status",
             "created_at",
             "updated_at",
@@ -67,10 +75,24 @@ class ProcedureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CATEGORY_SLUGS = [slug for slug, _name, _name_ru in CATEGORIES]
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": CATEGORY_SLUGS,
+        "description": "Slug of a category; these are the portal's own, admins may add more.",
+    }
+)
+class CategorySlugField(serializers.SlugRelatedField):
+    pass
+
+
 class ProcedureCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=120)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = CategorySlugField(slug_field="slug", queryset=Category.objects.all())
     elements = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Element.objects.all(), required=False
     )
@@ -81,9 +103,7 @@ class ProcedureCreateSerializer(serializers.Serializer):
 
 
 class ProcedureUpdateSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False
-    )
+    category = CategorySlugField(slug_field="slug", queryset=Category.objects.all(), required=False)
     elements = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Element.objects.all(), required=False
     )
@@ -127,9 +147,25 @@ class VersionSerializer(serializers.ModelSerializer):
 class VersionDetailSerializer(VersionSerializer):
     # Filled by the view's prefetch (approving reviews only).
     signatures = SignatureSerializer(source="approval_reviews", many=True, read_only=True)
+    authors = serializers.SlugRelatedField(
+        slug_field="username",
+        many=True,
+        read_only=True,
+        help_text="Everyone who changed this version's content; none of them may approve it.",
+    )
+    approvals_needed = serializers.IntegerField(
+        read_only=True,
+        help_text="Approvals that publish this version: fixed when it was submitted.",
+    )
 
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "body", "signatures"]
+        fields = [
+            *VersionSerializer.Meta.fields,
+            "body",
+            "authors",
+            "approvals_needed",
+            "signatures",
+        ]
         read_only_fields = fields
 
 

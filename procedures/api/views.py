@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from portal.api.schema import document, link
 from procedures import services
 from procedures.api import serializers as s
 from procedures.api.filters import (
@@ -29,7 +30,8 @@ ERRORS = {
 
 
 class ActionPolicyMixin:
-    """PortalReadWrite asks for ``write_action``: name the policy action per endpoint."""
+    # PortalReadWrite asks for ``write_action``: the policy action per endpoint. A
+    # comment, not a docstring, so that the API docs do not inherit it.
 
     write_actions: dict[str, str] = {}
 
@@ -166,7 +168,8 @@ class ProcedureVersionViewSet(
                         "reviewer"
                     ),
                     to_attr="approval_reviews",
-                )
+                ),
+                "authors",
             )
         return qs
 
@@ -304,3 +307,166 @@ class AcknowledgementViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Acknowledgement.objects.select_related("procedure", "version", "user").order_by(
         "-acknowledged_at", "-id"
     )
+
+
+document(
+    ProcedureViewSet,
+    {
+        "list": (
+            "List procedures",
+            "Every procedure with the number and dates of the version in force and of its "
+            "open version, if any. Filter by category, IS element, status or due review.",
+        ),
+        "retrieve": (
+            "Get a procedure",
+            "One procedure by its slug, with the version in force and its open version.",
+        ),
+        "create": (
+            "Create a procedure with its first draft",
+            "Editors create a procedure and its version 1.0 as a draft in one call. Submit "
+            "the draft for review with the versions endpoint.",
+        ),
+        "partial_update": (
+            "Change a procedure's metadata",
+            "Category, IS elements, review interval, owner and the number of approvals "
+            "needed. Lowering the approvals needs an approver; a version already in review "
+            "keeps the number it was submitted under (only someone who may review it can "
+            "raise it).",
+        ),
+        "withdraw": (
+            "Withdraw (retire) a procedure",
+            "Approvers retire a procedure; it stays readable with its history.",
+        ),
+        "acknowledge": (
+            "Acknowledge the version in force",
+            "The caller confirms having read the current version. Acknowledging again the "
+            "same major version answers 200 and changes nothing; a new one answers 201.",
+        ),
+    },
+)
+document(
+    ProcedureVersionViewSet,
+    {
+        "list": (
+            "List procedure versions",
+            "Versions of every procedure, newest first. ``awaiting_my_review=true`` lists "
+            "the versions the caller may still sign.",
+        ),
+        "retrieve": (
+            "Get a version with its text and signatures",
+            "The version's text, its authors (everyone who changed its content), the "
+            "approvals it needs and the signatures of the content under review.",
+        ),
+        "create": (
+            "Open a new draft of a procedure",
+            "Editors open the next version of a procedure (major or minor). A procedure has "
+            "at most one open version.",
+        ),
+        "partial_update": (
+            "Edit a draft (send the revision you started from)",
+            "Saves the draft's text. Send the ``revision`` you read: if somebody saved in "
+            "between, nothing is written and the answer is 409. Whoever changes the text "
+            "becomes one of its authors and may not approve it.",
+        ),
+        "submit": (
+            "Submit a draft for review",
+            "Freezes the content (its SHA-256 is what approvers sign) and fixes the number "
+            "of approvals it needs.",
+        ),
+        "approve": (
+            "Sign (approve) the content with the given hash",
+            "Approvers sign exactly the content whose ``content_sha256`` they send. None of "
+            "the version's authors may sign. Once enough approvals are in, the version is "
+            "published.",
+        ),
+        "request_changes": (
+            "Send the version back for changes",
+            "Approvers who did not write it send it back to draft with a comment.",
+        ),
+        "reject": (
+            "Reject the version",
+            "Approvers who did not write it reject it with a comment; it stays in the history.",
+        ),
+        "withdraw": (
+            "Withdraw an open version",
+            "Editors take back a draft or a version in review; the version in force stays.",
+        ),
+    },
+)
+document(
+    ReviewViewSet,
+    {
+        "list": (
+            "List reviews and signatures",
+            "Every review decision: who, when, what it means and the content hash signed.",
+        ),
+        "retrieve": ("Get a review", "One review decision by its id."),
+    },
+)
+document(
+    AcknowledgementViewSet,
+    {
+        "list": (
+            "List acknowledgements",
+            "Who acknowledged which version of which procedure, newest first.",
+        ),
+        "retrieve": ("Get an acknowledgement", "One acknowledgement by its id."),
+    },
+)
+
+
+# Chains a client follows: a new procedure's draft → submit → the review decisions.
+_VERSION = {"id": "$response.body#/id"}
+for source, answer in (
+    ("v1_procedure_versions_create", "201"),
+    ("v1_procedure_versions_request_changes_create", "200"),
+):
+    link(source, answer, "Edit", "v1_procedure_versions_partial_update", parameters=_VERSION)
+    link(
+        source,
+        answer,
+        "Submit",
+        "v1_procedure_versions_submit_create",
+        parameters=_VERSION,
+        requestBody={"revision": "$response.body#/revision"},
+    )
+    link(source, answer, "Withdraw", "v1_procedure_versions_withdraw_create", parameters=_VERSION)
+link(
+    "v1_procedures_create",
+    "201",
+    "SubmitFirstDraft",
+    "v1_procedure_versions_submit_create",
+    parameters={"id": "$response.body#/open_version_id"},
+    requestBody={"revision": 1},
+)
+for name, target in (
+    ("Get", "v1_procedures_retrieve"),
+    ("Change", "v1_procedures_partial_update"),
+    ("Acknowledge", "v1_procedures_acknowledge_create"),
+    ("Withdraw", "v1_procedures_withdraw_create"),
+):
+    link("v1_procedures_create", "201", name, target, parameters={"slug": "$response.body#/slug"})
+link(
+    "v1_procedure_versions_submit_create",
+    "200",
+    "Approve",
+    "v1_procedure_versions_approve_create",
+    parameters=_VERSION,
+    requestBody={"content_sha256": "$response.body#/content_sha256"},
+)
+link(
+    "v1_procedure_versions_submit_create",
+    "200",
+    "RequestChanges",
+    "v1_procedure_versions_request_changes_create",
+    parameters=_VERSION,
+    requestBody={"comment": "Say which datasets this covers."},
+)
+link(
+    "v1_procedure_versions_submit_create",
+    "200",
+    "Reject",
+    "v1_procedure_versions_reject_create",
+    parameters=_VERSION,
+    requestBody={"comment": "Covered by another procedure."},
+)

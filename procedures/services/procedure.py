@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 from portal.errors import WorkflowError
 from portal.models import Element
-from portal.policy import require
+from portal.policy import can, require
 from procedures.choices import ChangeKind, VersionStatus
 from procedures.content import version_sha256
 from procedures.models import Acknowledgement, Category, Procedure
@@ -106,6 +106,39 @@ def procedure_create(
     return procedure
 
 
+def _change_required_approvals(actor, procedure: Procedure, required: int) -> None:
+    """Lowering the bar is an approver's call. A version already in review keeps the
+    bar it was submitted under; an approver who may review it can only raise it."""
+    if required < procedure.required_approvals:
+        require(
+            actor,
+            "procedure.lower_approvals",
+            procedure,
+            _("Only an approver can lower the number of approvals a procedure needs."),
+        )
+    procedure.required_approvals = required
+    in_review = (
+        procedure.versions.select_for_update()
+        .filter(status=VersionStatus.IN_REVIEW)
+        .select_related("procedure")
+        .first()
+    )
+    if in_review is None or required <= in_review.approvals_needed:
+        return
+    if not can(actor, "version.raise_approvals", in_review):
+        return
+    before = in_review.approvals_needed
+    in_review.required_approvals = required
+    in_review.save(update_fields=["required_approvals", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="procedure.version_approvals_raise",
+        obj=in_review,
+        before={"required_approvals": before},
+        after={"required_approvals": required},
+    )
+
+
 @transaction.atomic
 def procedure_update(
     *,
@@ -129,8 +162,8 @@ def procedure_update(
         procedure.category = category
     if owner is not None:
         procedure.owner = owner
-    if required_approvals is not None:
-        procedure.required_approvals = required_approvals
+    if required_approvals is not None and required_approvals != procedure.required_approvals:
+        _change_required_approvals(actor, procedure, required_approvals)
     if review_interval_days is not None and review_interval_days != procedure.review_interval_days:
         if procedure.review_due_at is not None:
             procedure.review_due_at += timedelta(

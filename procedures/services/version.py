@@ -43,6 +43,10 @@ def _validate_content(*, title: str, body: str, change_summary: str, change_kind
         raise ValidationError(errors)
 
 
+def _content(version: ProcedureVersion) -> tuple:
+    return tuple(getattr(version, field) for field in ProcedureVersion.CONTENT_FIELDS)
+
+
 def next_number(
     procedure: Procedure, change_kind: str, *, exclude: ProcedureVersion | None = None
 ) -> tuple[int, int]:
@@ -107,6 +111,7 @@ def version_create(
                 effective_from=effective_from,
                 author=actor,
             )
+            version.authors.add(actor)
     except IntegrityError as exc:
         raise WorkflowError(
             _("Somebody opened a version of this procedure at the same time."),
@@ -149,6 +154,7 @@ def version_update(
         title=title, body=body, change_summary=change_summary, change_kind=change_kind
     )
     before = version_snapshot(version)
+    content_before = _content(version)
     if change_kind != version.change_kind:
         version.major, version.minor = next_number(version.procedure, change_kind, exclude=version)
     version.title = title
@@ -158,6 +164,8 @@ def version_update(
     version.effective_from = effective_from
     version.revision += 1
     version.save()
+    if _content(version) != content_before:
+        version.authors.add(actor)
     audit_record(
         actor=actor,
         verb="procedure.version_update",
@@ -186,6 +194,10 @@ def version_submit(
     version.status = workflow.target("submit", version.status)
     version.content_sha256 = version_sha256(version)
     version.submitted_at = timezone.now()
+    # The bar is fixed now; a resubmission after requested changes never lowers it.
+    version.required_approvals = max(
+        version.required_approvals or 0, version.procedure.required_approvals
+    )
     version.save()
     audit_record(
         actor=actor,
@@ -220,7 +232,7 @@ def version_approve(
     require(actor, "version.approve", version)
     version = lock_version(version)
     # The rule again, on the locked row: four-eyes must hold whatever the caller passed.
-    if version.author_id == actor.pk:
+    if version.is_authored_by(actor):
         raise PolicyDenied("version.approve", version, _("You cannot approve your own version."))
     expect(version, "approve")
     if meaning not in SignatureMeaning.values:
@@ -244,7 +256,7 @@ def version_approve(
         content_sha256=version.content_sha256,
     )
     signatures = approvals_of(version).count()
-    published = signatures >= version.procedure.required_approvals
+    published = signatures >= version.approvals_needed
     before = version_snapshot(version)
     if published:
         _publish(version)
@@ -257,7 +269,7 @@ def version_approve(
             **version_snapshot(version),
             "meaning": meaning,
             "signatures": signatures,
-            "required": version.procedure.required_approvals,
+            "required": version.approvals_needed,
             "published": published,
         },
     )
@@ -283,7 +295,7 @@ def _publish(version: ProcedureVersion) -> None:
 def _decide(*, actor, version, action: str, decision: str, comment: str, verb: str) -> Review:
     require(actor, "version.review", version)
     version = lock_version(version)
-    if version.author_id == actor.pk:
+    if version.is_authored_by(actor):
         raise PolicyDenied("version.review", version, _("You cannot review your own version."))
     expect(version, action)
     comment = comment.strip()
