@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install services migrate seed test test-fast lint format messages compilemessages clean bench
+.PHONY: run install services kube-apiserver migrate seed test test-fast lint format messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(STAMP)
 # PostgreSQL and Redis from Debian, installed when missing and started on 127.0.0.1.
 services:
 	bash scripts/services.sh
+
+# A real kube-apiserver and etcd for the tests, built from the Go modules once per
+# version into PORTAL_CACHE_DIR (default ~/.cache/mlops-portal); long on a cold cache.
+kube-apiserver:
+	bash scripts/kube-apiserver.sh build
 
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true

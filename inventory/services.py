@@ -40,18 +40,25 @@ def _resolve_path(path: str) -> Path:
     return candidate if candidate.is_absolute() else Path(settings.BASE_DIR) / candidate
 
 
+def kubernetes_reader(config: dict | None, **overrides: Any):
+    """The KubernetesSource a kubernetes source's configuration describes."""
+    from inventory.sources.kubernetes import KubernetesSource
+
+    config = config or {}
+    return KubernetesSource(
+        kubeconfig=config.get("kubeconfig") or None,
+        context=config.get("context") or None,
+        in_cluster=bool(config.get("in_cluster")),
+        **{k: config[k] for k in ("page_size", "request_timeout") if k in config},
+        **overrides,
+    )
+
+
 def source_read(*, source: InventorySource) -> Snapshot:
     """Ask the outside world; raises SourceError (or anything a broken source raises)."""
     config = source.config or {}
     if source.kind == SourceKind.KUBERNETES:
-        from inventory.sources.kubernetes import KubernetesSource
-
-        reader = KubernetesSource(
-            kubeconfig=config.get("kubeconfig") or None,
-            context=config.get("context") or None,
-            in_cluster=bool(config.get("in_cluster")),
-            **{k: config[k] for k in ("page_size", "request_timeout") if k in config},
-        )
+        reader = kubernetes_reader(config)
         try:
             return reader.read()
         finally:
@@ -138,6 +145,30 @@ def _source_sync(*, source: InventorySource) -> SyncRun:
         started=started,
         snapshot=snapshot,
     )
+
+
+def watch_batch_apply(*, source: InventorySource, snapshot: Snapshot) -> SyncRun | None:
+    """What a watch saw (inventory.watcher), through the same reconciler as a sync.
+
+    Recorded as a SyncRun with scope "watch" when something changed; a batch that
+    changed nothing (a kubelet heartbeat, a pod without GPUs) is rolled back and leaves
+    no trace, or a busy cluster would write a run every second.
+    """
+    from inventory.watcher import WATCH_SCOPE
+
+    with transaction.atomic():
+        run = _apply(
+            cluster_id=source.cluster_id,
+            source=source,
+            kind=source.kind,
+            scope=WATCH_SCOPE,
+            started=timezone.now(),
+            snapshot=snapshot,
+        )
+        if not (run.added or run.changed or run.gone or run.warnings):
+            transaction.set_rollback(True)
+            return None
+    return run
 
 
 def cluster_sync(*, cluster_id: int, source_ids: list[int] | None = None) -> list[SyncRun]:
@@ -490,4 +521,5 @@ __all__ = [
     "source_sync",
     "source_update",
     "syncs_dispatch_due",
+    "watch_batch_apply",
 ]

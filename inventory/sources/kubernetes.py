@@ -255,26 +255,59 @@ class KubernetesSource:
     ) -> str:
         """Follow node changes from ``resource_version`` until ``stop()`` is true.
 
-        ``stop`` is asked after every event and whenever a watch request ends
-        (``watch_timeout_s``); bookmarks, about once a minute from a real API server,
-        keep a quiet watch answering.
-
-        Bookmarks keep the resource version fresh while nothing changes. When the
-        server answers that the version is too old (410), the nodes are listed again
-        and reported as one RELISTED event, at most ``max_relists`` times in a row.
-        Returns the last resource version seen.
+        Node events as :class:`NodeEvent`; see :meth:`watch_objects` for bookmarks,
+        resuming and re-listing. Returns the last resource version seen.
         """
+
+        def on_raw(kind: str, version: str, raw: dict) -> None:
+            if kind == "BOOKMARK":
+                on_event(NodeEvent("BOOKMARK", version))
+            else:
+                on_event(NodeEvent(kind, version, node=node_facts(raw)))
+
+        def relist() -> str:
+            nodes, version = self.list_nodes()
+            on_event(NodeEvent("RELISTED", version, nodes=nodes))
+            return version
+
         core = client.CoreV1Api(self.api_client())
+        return self.watch_objects(
+            core.list_node, "nodes", resource_version, on_raw, stop, relist, max_relists
+        )
+
+    def watch_objects(
+        self,
+        func: Callable[..., Any],
+        what: str,
+        resource_version: str,
+        on_event: Callable[[str, str, dict], None],
+        stop: Callable[[], bool],
+        relist: Callable[[], str],
+        max_relists: int = 3,
+        **params: Any,
+    ) -> str:
+        """Follow one list call's changes from ``resource_version`` until ``stop()``.
+
+        ``on_event(type, resourceVersion, raw object)`` for ADDED, MODIFIED, DELETED and
+        BOOKMARK. ``stop`` is asked after every event and whenever a watch request ends
+        (``watch_timeout_s``); the next request resumes from the last version seen, and
+        bookmarks (about once a minute from a real API server, and just before a watch
+        request times out) keep that version fresh while nothing changes. When the server
+        answers that the version is too old (410, as an HTTP status or as an ERROR
+        event), ``relist()`` lists again and returns the version to go on from, at most
+        ``max_relists`` times in a row. Returns the last resource version seen.
+        """
         relists = 0
         while not stop():
             watcher = watch.Watch()
             try:
                 for event in watcher.stream(
-                    core.list_node,
+                    func,
                     resource_version=resource_version,
                     allow_watch_bookmarks=True,
                     timeout_seconds=self.watch_timeout_s,
                     _request_timeout=self.watch_timeout_s + self.request_timeout,
+                    **params,
                 ):
                     relists = 0
                     raw = event["raw_object"]
@@ -282,25 +315,23 @@ class KubernetesSource:
                     resource_version = (raw.get("metadata") or {}).get(
                         "resourceVersion", resource_version
                     )
-                    if kind == "BOOKMARK":
-                        on_event(NodeEvent("BOOKMARK", resource_version))
-                    elif kind in ("ADDED", "MODIFIED", "DELETED"):
-                        on_event(NodeEvent(kind, resource_version, node=node_facts(raw)))
+                    if kind in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK"):
+                        on_event(kind, resource_version, raw)
                     if stop():
                         watcher.stop()
                         break
             except ApiException as exc:
                 if exc.status != GONE:
                     raise SourceError(
-                        f"{self.api_name}: watching nodes failed: {exc.reason}"
+                        f"{self.api_name}: watching {what} failed: {_http_error(exc)}"
                     ) from exc
                 relists += 1
                 if relists > max_relists:
                     raise SourceError(
-                        f"{self.api_name}: node watch fell behind repeatedly; giving up"
+                        f"{self.api_name}: {what} watch fell behind repeatedly; giving up"
                     ) from exc
-                nodes, resource_version = self.list_nodes()
-                on_event(NodeEvent("RELISTED", resource_version, nodes=nodes))
+                log.info("%s watch fell behind (410); listing again", what)
+                resource_version = relist()
             except urllib3.exceptions.HTTPError as exc:
-                raise SourceError(f"{self.api_name}: node watch interrupted: {exc}") from exc
+                raise SourceError(f"{self.api_name}: {what} watch interrupted: {exc}") from exc
         return resource_version

@@ -121,7 +121,7 @@ def test_the_rbac_check_refuses(rule):
     assert rbac_problems([rule]) != []
 
 
-def test_the_binding_gives_the_role_to_the_worker_alone():
+def test_the_binding_gives_the_role_to_the_worker_and_the_watcher_alone():
     (binding,) = by_kind("ClusterRoleBinding")
     (role,) = by_kind("ClusterRole")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
@@ -133,7 +133,7 @@ def test_the_binding_gives_the_role_to_the_worker_alone():
         if workload["kind"] not in WORKLOADS:
             continue
         spec = pod_spec(workload)
-        if workload["metadata"]["name"] == "portal-worker":
+        if workload["metadata"]["name"] in ("portal-worker", "portal-watcher"):
             assert spec["serviceAccountName"] == account
         else:
             assert spec.get("automountServiceAccountToken") is False, workload["metadata"]["name"]
