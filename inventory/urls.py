@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import views, views_live
 
 app_name = "inventory"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("findings/", views.findings, name="findings"),
     path("capacity/", views.capacity, name="capacity"),
     path("clusters/<int:pk>/sync/", views.cluster_sync_now, name="cluster-sync"),
+    path("last-change/", views_live.last_change, name="last-change"),
 ]

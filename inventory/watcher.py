@@ -79,7 +79,7 @@ class ClusterWatcher:
         *,
         reader: KubernetesSource | None = None,
         batch_wait: float = 0.2,
-        watch_timeout_s: int = 300,
+        watch_timeout_s: int = 30,
     ) -> None:
         if source.kind != SourceKind.KUBERNETES:
             raise ValueError(f"{source} is not a Kubernetes source")
@@ -267,7 +267,7 @@ def watch_cluster(
     *,
     lock_ttl: int = 30,
     retry_s: float = 10.0,
-    watch_timeout_s: int = 300,
+    watch_timeout_s: int = 30,
     on_watcher: Callable[[ClusterWatcher], None] | None = None,
 ) -> None:
     """Keep one watcher of this cluster running until ``stop`` is set.
