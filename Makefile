@@ -29,6 +29,7 @@ kube-apiserver:
 
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true
+run: export INVENTORY_INPROCESS_SYNC = true
 run: $(STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

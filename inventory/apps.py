@@ -40,6 +40,11 @@ class InventoryConfig(AppConfig):
         registry.add_seeder(40, "inventory demo", demo_inventory_seed)
         on_scrape(_publish_findings)
 
+        from inventory import scheduler
+
+        if scheduler.should_start():
+            scheduler.start()
+
 
 def _hardware_panel(request) -> dict:
     from inventory.selectors import hardware_panel

@@ -8,6 +8,7 @@ goes through policy and the audit log.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -458,17 +459,46 @@ def cluster_update(*, actor, cluster: Cluster, **changes: Any) -> Cluster:
     )
 
 
+@dataclass(frozen=True)
+class SyncRequest:
+    """What "Sync now" started: the pull sources to be read, and whether the GPU agents
+    were asked for reports. Neither means every source of the cluster is disabled."""
+
+    sources: tuple[str, ...]
+    agents: bool
+
+    @property
+    def started(self) -> bool:
+        return bool(self.sources) or self.agents
+
+
 @transaction.atomic
-def cluster_sync_request(*, actor, cluster: Cluster) -> None:
-    """ "Sync now": queued after commit, so the worker sees the audit row's transaction."""
+def cluster_sync_request(*, actor, cluster: Cluster) -> SyncRequest:
+    """ "Sync now": queued after commit, so the worker sees the audit row's transaction.
+    Nothing is queued (and nothing audited) when no enabled source could run."""
     from inventory.tasks import agent_broadcast, sync_cluster
 
     require(actor, "inventory.manage", cluster)
-    audit_record(actor=actor, verb="inventory.sync_request", obj=cluster)
-    has_agents = cluster.sources.filter(enabled=True, kind=SourceKind.GPU_AGENT).exists()
-    transaction.on_commit(lambda: sync_cluster.delay(cluster.pk))
-    if has_agents:
+    enabled = list(
+        cluster.sources.filter(enabled=True).order_by("name").values_list("name", "kind")
+    )
+    request = SyncRequest(
+        sources=tuple(name for name, kind in enabled if kind in PULL_KINDS),
+        agents=any(kind == SourceKind.GPU_AGENT for _name, kind in enabled),
+    )
+    if not request.started:
+        return request
+    audit_record(
+        actor=actor,
+        verb="inventory.sync_request",
+        obj=cluster,
+        after={"sources": list(request.sources), "agents": request.agents},
+    )
+    if request.sources:
+        transaction.on_commit(lambda: sync_cluster.delay(cluster.pk))
+    if request.agents:
         transaction.on_commit(lambda: agent_broadcast(cluster.pk))
+    return request
 
 
 DEMO_CLUSTER = "demo (sample data)"
@@ -489,12 +519,12 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
     source, created = InventorySource.objects.get_or_create(
         cluster=cluster,
         name="demo files",
-        # Read once, then left disabled: sample data does not change, and an enabled
-        # source that no beat ever syncs would show as stale.
+        # Enabled like a real source: beat, or under `make run` the in-process
+        # scheduler, reads it on its interval, so the demo cluster is live too.
         defaults={
             "kind": SourceKind.FILES,
             "config": {"path": "inventory/demo/cluster"},
-            "enabled": False,
+            "enabled": True,
         },
     )
     if created:
@@ -509,6 +539,7 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
 
 __all__ = [
     "ClusterBusy",
+    "SyncRequest",
     "cluster_create",
     "cluster_sync",
     "cluster_sync_request",

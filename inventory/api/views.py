@@ -114,11 +114,19 @@ class ClusterViewSet(
             actor=self.request.user, cluster=serializer.instance, **serializer.validated_data
         )
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: None, 409: None})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        services.cluster_sync_request(actor=request.user, cluster=self.get_object())
-        return Response({"detail": "sync queued"}, status=status.HTTP_202_ACCEPTED)
+        started = services.cluster_sync_request(actor=request.user, cluster=self.get_object())
+        if not started.started:
+            return Response(
+                {"detail": "nothing can run: every source of the cluster is disabled"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {"detail": "sync queued", "sources": list(started.sources), "agents": started.agents},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class InventorySourceViewSet(InventoryAccess, viewsets.ModelViewSet):
