@@ -96,8 +96,9 @@ class WatchLock:
         self._token = uuid.uuid4().hex
         self._lock = None
         if settings.REDIS_URL:
+            # Not thread-local: the watcher takes it, a keeper thread renews it.
             self._lock = redis_client(settings.REDIS_URL).lock(
-                self.key, timeout=ttl, blocking=False
+                self.key, timeout=ttl, blocking=False, thread_local=False
             )
 
     def acquire(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views, views_live
+from inventory import views, views_live, views_software
 
 app_name = "inventory"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("capacity/", views.capacity, name="capacity"),
     path("clusters/<int:pk>/sync/", views.cluster_sync_now, name="cluster-sync"),
     path("last-change/", views_live.last_change, name="last-change"),
+    path("certificates/", views_software.certificates, name="certificate-list"),
+    path("storage/", views_software.storage, name="storage-list"),
 ]

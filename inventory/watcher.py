@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from django.db import connection
 from kubernetes import client
 
 from inventory.choices import SourceKind
@@ -92,6 +93,7 @@ class ClusterWatcher:
         self._events: queue.Queue = queue.Queue()
         self._errors: list[BaseException] = []
         self.runs: list[SyncRun] = []  # what this watcher applied (for tests and logs)
+        self.ready = threading.Event()  # listed, applied, and both watches started
         self.on_applied: Callable[[SyncRun], None] | None = None
 
     def stop(self) -> None:
@@ -222,6 +224,7 @@ class ClusterWatcher:
         ]
         for thread in threads:
             thread.start()
+        self.ready.set()
         try:
             while not self._stopped.is_set():
                 try:
@@ -250,15 +253,20 @@ class ClusterWatcher:
 
 def _keep_lock(watcher: ClusterWatcher, lock, stop: threading.Event) -> None:
     """Renew the watch lock at a third of its TTL; stop the watcher when the lock is
-    lost or ``stop`` is set."""
+    lost, ``stop`` is set, or this keeper fails (no watcher runs without its lock)."""
     renew_at = time.monotonic() + lock.ttl / 3
-    while not watcher.wait_stopped(0.5):
-        if stop.is_set():
-            watcher.stop()
-        elif time.monotonic() >= renew_at:
-            if not lock.renew():
-                watcher.stop()
-            renew_at = time.monotonic() + lock.ttl / 3
+    try:
+        while not watcher.wait_stopped(0.5):
+            if stop.is_set():
+                break
+            if time.monotonic() >= renew_at:
+                if not lock.renew():
+                    break
+                renew_at = time.monotonic() + lock.ttl / 3
+    except Exception:
+        log.exception("watch lock keeper of %s failed", watcher.source)
+    finally:
+        watcher.stop()
 
 
 def watch_cluster(
@@ -277,6 +285,13 @@ def watch_cluster(
     the holder's death. A failed watch (API unreachable, RBAC refused) is logged and
     retried after ``retry_s``; the periodic sync goes on meanwhile.
     """
+    try:
+        _watch_cluster(cluster_id, stop, lock_ttl, retry_s, watch_timeout_s, on_watcher)
+    finally:
+        connection.close()  # this thread's own database connection
+
+
+def _watch_cluster(cluster_id, stop, lock_ttl, retry_s, watch_timeout_s, on_watcher) -> None:
     from inventory.locks import WatchLock
 
     while not stop.is_set():

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import urllib3
@@ -22,7 +23,16 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from .facts import NodeFacts, Snapshot, SourceError
-from .k8s_objects import add_gpu_requests, node_facts, nodes_with_requests, workload_facts
+from .k8s_objects import (
+    add_gpu_requests,
+    certificate_facts,
+    ingress_tls_facts,
+    node_facts,
+    nodes_with_requests,
+    storage_class_facts,
+    volume_claim_facts,
+    workload_facts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +226,61 @@ class KubernetesSource:
             items, _ = self.list_objects(func, f"{kind.lower()}s")
             yield kind, items
 
+    def _optional(self, func: Callable[..., Any], what: str, warnings: list[str]):
+        """A list the inventory can do without: None (with a warning) when this account
+        may not read it (403, an RBAC not yet widened), [] when the API does not serve
+        it (404: cert-manager not installed). Any other failure fails the read."""
+        try:
+            items, _ = self.list_objects(func, what)
+        except SourceError as exc:
+            status = getattr(exc.__cause__, "status", None)
+            if status == 404:
+                return []
+            if status == 403:
+                warnings.append(f"{self.api_name}: may not list {what} (403); left as they were")
+                return None
+            raise
+        return items
+
+    def _read_software(self, warnings: list[str]) -> tuple[list, list, set[str]]:
+        """Certificates (cert-manager, Ingress TLS) and storage (classes, claims)."""
+        api = self.api_client()
+        core = client.CoreV1Api(api)
+        certificates = self._optional(
+            partial(
+                client.CustomObjectsApi(api).list_cluster_custom_object,
+                "cert-manager.io",
+                "v1",
+                "certificates",
+            ),
+            "certificates",
+            warnings,
+        )
+        ingresses = self._optional(
+            client.NetworkingV1Api(api).list_ingress_for_all_namespaces, "ingresses", warnings
+        )
+        classes = self._optional(
+            client.StorageV1Api(api).list_storage_class, "storageclasses", warnings
+        )
+        claims = self._optional(
+            core.list_persistent_volume_claim_for_all_namespaces,
+            "persistentvolumeclaims",
+            warnings,
+        )
+        covers: set[str] = set()
+        certs: list = []
+        if certificates is not None and ingresses is not None:
+            covers.add("certificates")
+        certs.extend(certificate_facts(o, i) for i, o in enumerate(certificates or []))
+        for i, obj in enumerate(ingresses or []):
+            certs.extend(ingress_tls_facts(obj, i))
+        volumes: list = []
+        if classes is not None and claims is not None:
+            covers.add("volumes")
+        volumes.extend(storage_class_facts(o, i) for i, o in enumerate(classes or []))
+        volumes.extend(volume_claim_facts(o, i) for i, o in enumerate(claims or []))
+        return certs, volumes, covers
+
     def read(self) -> Snapshot:
         """Everything this source covers, or SourceError (never a partial snapshot)."""
         core = client.CoreV1Api(self.api_client())
@@ -231,11 +296,16 @@ class KubernetesSource:
         components = []
         for kind, items in self._iter_workloads():
             components.extend(workload_facts(obj, kind, i) for i, obj in enumerate(items))
+        warnings: list[str] = []
+        certificates, volumes, covers = self._read_software(warnings)
         return Snapshot(
             source="kubernetes",
             nodes=nodes,
             components=components,
-            covers=frozenset({"nodes", "components"}),
+            certificates=certificates,
+            volumes=volumes,
+            covers=frozenset({"nodes", "components", *covers}),
+            warnings=warnings,
         )
 
     # -- watching ---------------------------------------------------------------

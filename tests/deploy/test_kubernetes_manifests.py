@@ -91,7 +91,7 @@ def test_kustomization_lists_every_manifest_and_nothing_else():
     assert "secret.example.yaml" not in kustomization["resources"]
 
 
-def test_rbac_grants_only_reads_of_nodes_pods_and_workloads():
+def test_rbac_grants_only_reads_of_what_the_inventory_reads():
     (role,) = by_kind("ClusterRole")
     assert rbac_problems(role["rules"]) == []
     granted = {
@@ -103,6 +103,10 @@ def test_rbac_grants_only_reads_of_nodes_pods_and_workloads():
         ("apps", "deployments"),
         ("apps", "statefulsets"),
         ("apps", "daemonsets"),
+        ("", "persistentvolumeclaims"),
+        ("networking.k8s.io", "ingresses"),
+        ("storage.k8s.io", "storageclasses"),
+        ("cert-manager.io", "certificates"),
     }
     assert by_kind("Role") == [] and by_kind("RoleBinding") == []
 

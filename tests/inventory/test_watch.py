@@ -116,8 +116,10 @@ def test_a_deleted_node_is_marked_gone_and_a_heartbeat_writes_nothing(watched, k
     kube.delete_node("gpu-00000")
     wait_for(lambda: node(cluster, "gpu-00000").gone_at is not None)
     assert node(cluster, "gpu-00001").gone_at is None
-    gone = InventoryChange.objects.get(cluster=cluster, object_key="gpu-00000")
-    assert gone.change == ChangeKind.GONE
+    gone = InventoryChange.objects.get(
+        cluster=cluster, object_key="gpu-00000", change=ChangeKind.GONE
+    )
+    assert gone.sync_run.scope == WATCH_SCOPE
     # The deletion's run, and none for the heartbeat.
     assert SyncRun.objects.filter(cluster=cluster).count() == runs + 1
 
