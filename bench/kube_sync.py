@@ -7,7 +7,7 @@
 
 It starts etcd and kube-apiserver on 127.0.0.1 (as the test suite does), creates
 ``--nodes`` GPU nodes through the API (object, then status), and its own database
-(``portal_bench``, dropped at the end). Then it prints:
+(``portal_bench_kube``, dropped at the end). Then it prints:
 
 - LIST: ``KubernetesSource.read()`` of the whole cluster (nodes paged by 500, Running
   pods, workloads), ``--lists`` times: p50 and max (the Kubernetes SLO allows 30 s p99
@@ -35,7 +35,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.inventory_sync import _admin_url, _recreate_database  # noqa: E402
+BENCH_DB = "portal_bench_kube"
+
+
+def _admin_url(url: str) -> tuple[str, str]:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit(f"DATABASE_URL must point at PostgreSQL (the benchmark creates {BENCH_DB})")
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(
+        parts._replace(path=f"/{BENCH_DB}")
+    )
+
+
+def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def _create_nodes(cluster, count: int, workers: int = 8) -> float:
