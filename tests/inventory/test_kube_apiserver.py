@@ -19,6 +19,8 @@ from inventory.sources.facts import SourceError
 from inventory.sources.kubernetes import KubernetesSource, NodeEvent
 from tests.stand_ins.kubernetes import gpu_cluster_nodes
 
+from .kube_apiserver import Cluster
+
 RBAC = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes" / "rbac.yaml"
 NAMESPACE = "mlops-portal"  # kustomization.yaml's namespace for the ServiceAccount
 
@@ -217,8 +219,9 @@ def test_the_portals_rbac_reads_what_the_inventory_needs_and_no_secrets(kube, tm
     kubeconfig = kube.server.write_kubeconfig(tmp_path / "sa-kubeconfig", token=token)
 
     source = KubernetesSource(str(kubeconfig), request_timeout=10, watch_timeout_s=2)
-    snapshot = source.read()  # nodes, pods, deployments, statefulsets, daemonsets
+    snapshot = source.read()  # nodes, pods, workloads, ingresses, storage, certificates
     assert len(snapshot.nodes) == 2
+    assert snapshot.warnings == []  # no 403 on anything the inventory reads
     _, version = source.list_nodes()
     events, stop = collect(lambda ev: bool(ev), timeout=5)
     source.watch_nodes(version, events.append, stop)  # watch is allowed: no SourceError
@@ -244,3 +247,117 @@ def test_a_forbidden_list_is_a_source_error_naming_the_status(kube, tmp_path):
     kubeconfig = kube.server.write_kubeconfig(tmp_path / "nobody", token=token)
     with pytest.raises(SourceError, match="listing nodes failed: HTTP 403"):
         KubernetesSource(str(kubeconfig), request_timeout=10).read()
+
+
+CERTIFICATE_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "certificates.cert-manager.io"},
+    "spec": {
+        "group": "cert-manager.io",
+        "names": {"kind": "Certificate", "plural": "certificates", "singular": "certificate"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+def _sample(name: str) -> dict:
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "cert-manager" / name
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _install_cert_manager_crd(kube) -> None:
+    extensions = client.ApiextensionsV1Api(kube.api)
+    try:
+        extensions.create_custom_resource_definition(CERTIFICATE_CRD)
+    except client.ApiException as exc:
+        if exc.status != 409:
+            raise
+    custom = client.CustomObjectsApi(kube.api)
+    for _ in range(100):  # established: served a moment after it is created
+        try:
+            custom.list_cluster_custom_object("cert-manager.io", "v1", "certificates")
+            return
+        except client.ApiException:
+            time.sleep(0.1)
+    raise AssertionError("the Certificate CRD was never served")
+
+
+def test_certificates_ingresses_storage_and_databases_are_read(kube):
+    _install_cert_manager_crd(kube)
+    custom = client.CustomObjectsApi(kube.api)
+    certificate = _sample("verrazzano-docs__my-root-ca.certificate.yaml")
+    kube.namespace("cert-manager")
+    metadata = certificate["metadata"]
+    body = {**certificate, "metadata": {"name": metadata["name"], "namespace": "cert-manager"}}
+    body.pop("status")
+    try:
+        custom.create_namespaced_custom_object(
+            "cert-manager.io", "v1", "cert-manager", "certificates", body
+        )
+    except client.ApiException as exc:
+        if exc.status != 409:
+            raise
+    custom.patch_namespaced_custom_object_status(
+        "cert-manager.io", "v1", "cert-manager", "certificates", "my-root-ca",
+        {"status": certificate["status"]},
+    )  # fmt: skip
+    web = f"web-{uuid.uuid4().hex[:6]}"
+    kube.namespace(web)
+    ingress = _sample("cert-manager-website__ingress-tls-final.yaml")
+    client.NetworkingV1Api(kube.api).create_namespaced_ingress(web, ingress)
+    client.StorageV1Api(kube.api).create_storage_class(
+        {
+            "metadata": {
+                "name": f"cephfs-{web}",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": "cephfs.csi.ceph.com",
+        }
+    )
+    kube.core.create_namespaced_persistent_volume_claim(
+        web,
+        {
+            "metadata": {"name": "datasets"},
+            "spec": {
+                "storageClassName": f"cephfs-{web}",
+                "accessModes": ["ReadWriteMany"],
+                "resources": {"requests": {"storage": "500Gi"}},
+            },
+        },
+    )
+    postgres = builders.workload(
+        "StatefulSet", web, "db", images=("docker.io/bitnami/postgresql:16.4.0",),
+        labels={"app.kubernetes.io/name": "postgresql", "app.kubernetes.io/version": "16.4.0"},
+    )  # fmt: skip
+    apps = client.AppsV1Api(kube.api)
+    apps.create_namespaced_stateful_set(web, Cluster._body(postgres))
+
+    snapshot = reader(kube).read()
+
+    assert {"certificates", "volumes"} <= snapshot.covers
+    by_key = {c.key: c for c in snapshot.certificates}
+    root = by_key[("cert-manager", "Certificate", "my-root-ca")]
+    assert root.not_after == "2024-04-07T16:53:47Z" and root.ready is True
+    tls = by_key[(web, "Ingress", "kuard/quickstart-example-tls")]
+    assert tls.hosts == ("example.example.com",)
+    volumes = {v.key: v for v in snapshot.volumes}
+    claim = volumes[(web, "PersistentVolumeClaim", "datasets")]
+    assert (claim.size_bytes, claim.phase) == (500 * 2**30, "Pending")
+    assert volumes[("", "StorageClass", f"cephfs-{web}")].phase == "default"
+    [db] = [c for c in snapshot.components if c.namespace == web]
+    assert (db.kind, db.name, db.category) == ("StatefulSet", "PostgreSQL", "auxiliary")
