@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from inventory.choices import PULL_KINDS, SourceKind, SyncStatus
 from inventory.locks import ClusterBusy, cluster_lock
-from inventory.models import Cluster, InventorySource, SyncRun
+from inventory.models import Cluster, InventorySource, SyncRun, validate_source_config
 from inventory.reconcile import reconcile
 from inventory.sources.facts import GpuFacts, Snapshot, SourceError
 from portal.audit import audit_record
@@ -341,6 +342,47 @@ def syncruns_prune(*, now: datetime | None = None, days: int | None = None) -> i
     return deleted
 
 
+@dataclass(frozen=True)
+class ConnectionTest:
+    """What one read of a source found; nothing of it is stored."""
+
+    ok: bool
+    nodes: int = 0
+    gpus: int = 0  # GPUs read (agents, DCGM) or, for Kubernetes, the nodes' GPU capacity
+    components: int = 0
+    certificates: int = 0
+    volumes: int = 0
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+
+
+def source_test(*, actor, cluster: Cluster, kind: str, config: dict) -> ConnectionTest:
+    """*Test connection*: read the source once as configured (saved or not) and say what
+    it found. Writes nothing: no SyncRun, no inventory, no audit row."""
+    require(actor, "inventory.manage", cluster)
+    errors = validate_source_config(kind, config)
+    if errors:
+        return ConnectionTest(ok=False, error=" ".join(str(e) for e in errors))
+    if kind == SourceKind.GPU_AGENT:
+        return ConnectionTest(
+            ok=False,
+            error=str(_("GPU agents push their reports: there is nothing to read from here.")),
+        )
+    try:
+        snapshot = source_read(source=InventorySource(cluster=cluster, kind=kind, config=config))
+    except Exception as exc:  # a broken source is an answer here, not a failure
+        return ConnectionTest(ok=False, error=f"{exc.__class__.__name__}: {exc}")
+    return ConnectionTest(
+        ok=True,
+        nodes=len(snapshot.nodes),
+        gpus=len(snapshot.gpus) or sum(n.gpu_capacity for n in snapshot.nodes),
+        components=len(snapshot.components),
+        certificates=len(snapshot.certificates),
+        volumes=len(snapshot.volumes),
+        warnings=tuple(snapshot.warnings[:20]),
+    )
+
+
 @transaction.atomic
 def source_create(
     *,
@@ -539,6 +581,7 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
 
 __all__ = [
     "ClusterBusy",
+    "ConnectionTest",
     "SyncRequest",
     "cluster_create",
     "cluster_sync",
@@ -550,6 +593,7 @@ __all__ = [
     "source_delete",
     "source_read",
     "source_sync",
+    "source_test",
     "source_update",
     "syncs_dispatch_due",
     "watch_batch_apply",
