@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +41,8 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_LIST_RESTARTS = 3
 GONE = 410
+TOO_MANY_REQUESTS = 429
+MAX_RETRY_AFTER_S = 10.0
 T = TypeVar("T")
 
 
@@ -66,6 +69,15 @@ def _http_error(exc: ApiException) -> str:
     except (TypeError, ValueError):
         message = None
     return f"HTTP {exc.status} {message or exc.reason or ''}".strip()
+
+
+def _retry_after(exc: ApiException) -> float:
+    """Seconds the server asked to wait (Retry-After), within (0, MAX_RETRY_AFTER_S]."""
+    try:
+        seconds = float((exc.headers or {}).get("Retry-After", 1))
+    except (TypeError, ValueError):
+        seconds = 1.0
+    return min(max(seconds, 0.1), MAX_RETRY_AFTER_S)
 
 
 class KubernetesSource:
@@ -151,15 +163,23 @@ class KubernetesSource:
         kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False, **params}
         if token:
             kwargs["_continue"] = token
-        try:
-            # The body is read here, not by the client: a timeout can strike either step.
-            response = func(_request_timeout=self.request_timeout, **kwargs)
+        for attempt in range(self.list_restarts + 1):
             try:
-                data = response.data
-            finally:
-                response.release_conn()
-        except urllib3.exceptions.HTTPError as exc:
-            raise self._transport_error(exc, what) from exc
+                # The body is read here, not by the client: a timeout can strike either step.
+                response = func(_request_timeout=self.request_timeout, **kwargs)
+                try:
+                    data = response.data
+                finally:
+                    response.release_conn()
+                break
+            except urllib3.exceptions.HTTPError as exc:
+                raise self._transport_error(exc, what) from exc
+            except ApiException as exc:
+                # 429: API priority and fairness turned the request away for now; it says
+                # when to come back. Waited out a bounded number of times, never long.
+                if exc.status != TOO_MANY_REQUESTS or attempt == self.list_restarts:
+                    raise
+                time.sleep(_retry_after(exc))
         try:
             body = json.loads(data)
         except (TypeError, ValueError) as exc:
