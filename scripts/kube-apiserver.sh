@@ -19,6 +19,8 @@ CACHE=${PORTAL_CACHE_DIR:-$HOME/.cache/mlops-portal}
 ROOT=$CACHE/kube/$KUBE_VERSION
 BIN=$ROOT/bin
 
+# Go from its usual place when PATH lacks it (a CI shell); none at all is an error.
+command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
 export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod
 export GOPATH=${GOPATH:-$HOME/go}
 JOBS=${KUBE_BUILD_JOBS:-2}
@@ -84,6 +86,10 @@ build_apiserver() {
 
 case ${1:-build} in
   build)
+    if [[ ! -x $BIN/kube-apiserver || ! -x $BIN/etcd ]] && ! command -v go >/dev/null; then
+      echo "building kube-apiserver needs Go (1.26 or later) on PATH" >&2
+      exit 1
+    fi
     mkdir -p "$ROOT"
     start=$(date +%s)
     build_apiserver
