@@ -94,3 +94,13 @@ def test_test_connection_shows_the_error(client_for, dave, k8s_stand_in):
         reverse("inventory:source-test", args=[cluster.pk, "files"]), {"path": "/no/such/folder"}
     )
     assert "Failed" in missing.content.decode()
+
+
+def test_test_connection_against_a_real_api_server(client_for, dave, kube):
+    for node in gpu_cluster_nodes(2):
+        kube.put_node(node)
+    cluster = make_cluster()
+    url = reverse("inventory:source-test", args=[cluster.pk, "kubernetes"])
+    body = client_for(dave).post(url, {"kubeconfig": str(kube.kubeconfig)}).content.decode()
+    assert "Connected" in body and "2 nodes, 16 GPUs" in body
+    assert not SyncRun.objects.exists()
