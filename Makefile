@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run install lock services keycloak migrate seed test test-fast lint format messages compilemessages clean bench fuzz-api
+.PHONY: run install lock services keycloak kube-apiserver migrate seed test test-fast lint format messages compilemessages clean bench fuzz-api
 
 # LOCKED=1 (CI, the image) installs the exact versions of requirements/dev-lock.txt;
 # without it `make run` takes the newest versions within pyproject.toml's ranges.
@@ -44,9 +44,15 @@ services:
 keycloak:
 	bash scripts/keycloak.sh start
 
+# A real kube-apiserver and etcd for the tests, built from the Go modules once per
+# version into PORTAL_CACHE_DIR (default ~/.cache/mlops-portal); long on a cold cache.
+kube-apiserver:
+	bash scripts/kube-apiserver.sh build
+
 # Embedded default: SQLite under var/, Celery eager, local accounts, demo inventory.
 run: export DEBUG = true
 run: export SITE_URL ?= http://$(HOST):$(PORT)
+run: export INVENTORY_INPROCESS_SYNC = true
 run: $(STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

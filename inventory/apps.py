@@ -13,11 +13,13 @@ class InventoryConfig(AppConfig):
             rules,  # noqa: F401  (registers the policy rules)
             search,  # noqa: F401  (search index provider)
         )
+        from inventory.certificates import register_certificate_rule
         from inventory.services import demo_inventory_seed
         from portal.elements import ElementCode
         from portal.metrics import on_scrape
         from portal.registry import HomePanel, registry
 
+        register_certificate_rule()
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
         registry.add_home_panel(
             HomePanel(
@@ -39,6 +41,11 @@ class InventoryConfig(AppConfig):
         )
         registry.add_seeder(40, "inventory demo", demo_inventory_seed)
         on_scrape(_publish_findings)
+
+        from inventory import scheduler
+
+        if scheduler.should_start():
+            scheduler.start()
 
 
 def _hardware_panel(request) -> dict:

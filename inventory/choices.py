@@ -23,6 +23,8 @@ class ObjectKind(models.TextChoices):
     NODE = "node", _("Node")
     GPU = "gpu", _("GPU")
     COMPONENT = "component", _("Component")
+    CERTIFICATE = "certificate", _("Certificate")
+    VOLUME = "volume", _("Storage")
 
 
 class ChangeKind(models.TextChoices):

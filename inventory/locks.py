@@ -74,3 +74,61 @@ def cluster_lock(cluster_id: int, ttl: int | None = None) -> Iterator[None]:
     finally:
         if cache.get(key) == token:
             cache.delete(key)
+
+
+def watch_lock_key(cluster_id: int) -> str:
+    return f"inventory:watch-lock:{cluster_id}"
+
+
+class WatchLock:
+    """One watcher per cluster, across processes and machines.
+
+    Unlike the sync lock it is held for hours, so it has a short TTL that the holder
+    renews (:meth:`renew`) well before it runs out: a watcher that dies frees its
+    cluster within ``ttl`` seconds, and a standby watcher takes over. With Redis it is
+    a redis-py Lock (token-checked release and extend); without, the cache's ``add``.
+    """
+
+    def __init__(self, cluster_id: int, ttl: int = 30) -> None:
+        self.cluster_id = cluster_id
+        self.ttl = ttl
+        self.key = watch_lock_key(cluster_id)
+        self._token = uuid.uuid4().hex
+        self._lock = None
+        if settings.REDIS_URL:
+            # Not thread-local: the watcher takes it, a keeper thread renews it.
+            self._lock = redis_client(settings.REDIS_URL).lock(
+                self.key, timeout=ttl, blocking=False, thread_local=False
+            )
+
+    def acquire(self) -> bool:
+        if self._lock is not None:
+            return bool(self._lock.acquire(blocking=False))
+        return cache.add(self.key, self._token, self.ttl)
+
+    def renew(self) -> bool:
+        """Push the expiry out again; False when the lock was lost (expired, taken)."""
+        if self._lock is not None:
+            from redis.exceptions import LockError, RedisError
+
+            try:
+                return bool(self._lock.reacquire())
+            except (LockError, RedisError) as exc:
+                log.warning("watch lock of cluster %s lost: %s", self.cluster_id, exc)
+                return False
+        if cache.get(self.key) != self._token:
+            return False
+        cache.set(self.key, self._token, self.ttl)
+        return True
+
+    def release(self) -> None:
+        if self._lock is not None:
+            from redis.exceptions import LockError, RedisError
+
+            try:
+                self._lock.release()
+            except (LockError, RedisError) as exc:
+                log.info("watch lock of cluster %s already gone: %s", self.cluster_id, exc)
+            return
+        if cache.get(self.key) == self._token:
+            cache.delete(self.key)

@@ -334,6 +334,77 @@ class Component(InventoryItem):
         return f"{self.name} ({self.namespace}/{self.workload_name})"
 
 
+class CertificateQuerySet(models.QuerySet):
+    def present(self):
+        return self.filter(gone_at__isnull=True)
+
+
+class Certificate(InventoryItem):
+    """A TLS certificate: a cert-manager Certificate or an Ingress TLS entry."""
+
+    namespace = models.CharField(_("namespace"), max_length=253)
+    kind = models.CharField(_("kind"), max_length=30)
+    name = models.CharField(_("name"), max_length=507)
+    hosts = models.JSONField(_("hosts"), default=list, blank=True)
+    secret_name = models.CharField(_("secret"), max_length=253, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=300, blank=True)
+    not_after = models.DateTimeField(_("expires"), null=True, blank=True)
+    ready = models.BooleanField(_("ready"), null=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cluster__name", "namespace", "kind", "name"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace", "kind", "name"], name="certificate_unique_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["not_after"], name="certificate_not_after")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class VolumeQuerySet(models.QuerySet):
+    def present(self):
+        return self.filter(gone_at__isnull=True)
+
+
+class Volume(InventoryItem):
+    """Storage: a StorageClass (no namespace) or a PersistentVolumeClaim."""
+
+    namespace = models.CharField(_("namespace"), max_length=253, blank=True)
+    kind = models.CharField(_("kind"), max_length=30)
+    name = models.CharField(_("name"), max_length=253)
+    storage_class = models.CharField(_("storage class"), max_length=253, blank=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    access_modes = models.JSONField(_("access modes"), default=list, blank=True)
+    phase = models.CharField(_("phase"), max_length=30, blank=True)
+    detail = models.CharField(_("provisioner or volume"), max_length=300, blank=True)
+
+    objects = VolumeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cluster__name", "kind", "namespace", "name"]
+        verbose_name = _("storage item")
+        verbose_name_plural = _("storage")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace", "kind", "name"], name="volume_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def size_gib(self) -> float | None:
+        return None if self.size_bytes is None else round(self.size_bytes / 2**30, 1)
+
+
 class SyncRun(models.Model):
     """One read of one source. ``scope`` is the node name for a GPU agent's report."""
 

@@ -8,6 +8,7 @@ goes through policy and the audit log.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from inventory.choices import PULL_KINDS, SourceKind, SyncStatus
 from inventory.locks import ClusterBusy, cluster_lock
-from inventory.models import Cluster, InventorySource, SyncRun
+from inventory.models import Cluster, InventorySource, SyncRun, validate_source_config
 from inventory.reconcile import reconcile
 from inventory.sources.facts import GpuFacts, Snapshot, SourceError
 from portal.audit import audit_record
@@ -40,18 +42,25 @@ def _resolve_path(path: str) -> Path:
     return candidate if candidate.is_absolute() else Path(settings.BASE_DIR) / candidate
 
 
+def kubernetes_reader(config: dict | None, **overrides: Any):
+    """The KubernetesSource a kubernetes source's configuration describes."""
+    from inventory.sources.kubernetes import KubernetesSource
+
+    config = config or {}
+    return KubernetesSource(
+        kubeconfig=config.get("kubeconfig") or None,
+        context=config.get("context") or None,
+        in_cluster=bool(config.get("in_cluster")),
+        **{k: config[k] for k in ("page_size", "request_timeout") if k in config},
+        **overrides,
+    )
+
+
 def source_read(*, source: InventorySource) -> Snapshot:
     """Ask the outside world; raises SourceError (or anything a broken source raises)."""
     config = source.config or {}
     if source.kind == SourceKind.KUBERNETES:
-        from inventory.sources.kubernetes import KubernetesSource
-
-        reader = KubernetesSource(
-            kubeconfig=config.get("kubeconfig") or None,
-            context=config.get("context") or None,
-            in_cluster=bool(config.get("in_cluster")),
-            **{k: config[k] for k in ("page_size", "request_timeout") if k in config},
-        )
+        reader = kubernetes_reader(config)
         try:
             return reader.read()
         finally:
@@ -138,6 +147,30 @@ def _source_sync(*, source: InventorySource) -> SyncRun:
         started=started,
         snapshot=snapshot,
     )
+
+
+def watch_batch_apply(*, source: InventorySource, snapshot: Snapshot) -> SyncRun | None:
+    """What a watch saw (inventory.watcher), through the same reconciler as a sync.
+
+    Recorded as a SyncRun with scope "watch" when something changed; a batch that
+    changed nothing (a kubelet heartbeat, a pod without GPUs) is rolled back and leaves
+    no trace, or a busy cluster would write a run every second.
+    """
+    from inventory.watcher import WATCH_SCOPE
+
+    with transaction.atomic():
+        run = _apply(
+            cluster_id=source.cluster_id,
+            source=source,
+            kind=source.kind,
+            scope=WATCH_SCOPE,
+            started=timezone.now(),
+            snapshot=snapshot,
+        )
+        if not (run.added or run.changed or run.gone or run.warnings):
+            transaction.set_rollback(True)
+            return None
+    return run
 
 
 def cluster_sync(*, cluster_id: int, source_ids: list[int] | None = None) -> list[SyncRun]:
@@ -309,6 +342,47 @@ def syncruns_prune(*, now: datetime | None = None, days: int | None = None) -> i
     return deleted
 
 
+@dataclass(frozen=True)
+class ConnectionTest:
+    """What one read of a source found; nothing of it is stored."""
+
+    ok: bool
+    nodes: int = 0
+    gpus: int = 0  # GPUs read (agents, DCGM) or, for Kubernetes, the nodes' GPU capacity
+    components: int = 0
+    certificates: int = 0
+    volumes: int = 0
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+
+
+def source_test(*, actor, cluster: Cluster, kind: str, config: dict) -> ConnectionTest:
+    """*Test connection*: read the source once as configured (saved or not) and say what
+    it found. Writes nothing: no SyncRun, no inventory, no audit row."""
+    require(actor, "inventory.manage", cluster)
+    errors = validate_source_config(kind, config)
+    if errors:
+        return ConnectionTest(ok=False, error=" ".join(str(e) for e in errors))
+    if kind == SourceKind.GPU_AGENT:
+        return ConnectionTest(
+            ok=False,
+            error=str(_("GPU agents push their reports: there is nothing to read from here.")),
+        )
+    try:
+        snapshot = source_read(source=InventorySource(cluster=cluster, kind=kind, config=config))
+    except Exception as exc:  # a broken source is an answer here, not a failure
+        return ConnectionTest(ok=False, error=f"{exc.__class__.__name__}: {exc}")
+    return ConnectionTest(
+        ok=True,
+        nodes=len(snapshot.nodes),
+        gpus=len(snapshot.gpus) or sum(n.gpu_capacity for n in snapshot.nodes),
+        components=len(snapshot.components),
+        certificates=len(snapshot.certificates),
+        volumes=len(snapshot.volumes),
+        warnings=tuple(snapshot.warnings[:20]),
+    )
+
+
 @transaction.atomic
 def source_create(
     *,
@@ -427,17 +501,46 @@ def cluster_update(*, actor, cluster: Cluster, **changes: Any) -> Cluster:
     )
 
 
+@dataclass(frozen=True)
+class SyncRequest:
+    """What "Sync now" started: the pull sources to be read, and whether the GPU agents
+    were asked for reports. Neither means every source of the cluster is disabled."""
+
+    sources: tuple[str, ...]
+    agents: bool
+
+    @property
+    def started(self) -> bool:
+        return bool(self.sources) or self.agents
+
+
 @transaction.atomic
-def cluster_sync_request(*, actor, cluster: Cluster) -> None:
-    """ "Sync now": queued after commit, so the worker sees the audit row's transaction."""
+def cluster_sync_request(*, actor, cluster: Cluster) -> SyncRequest:
+    """ "Sync now": queued after commit, so the worker sees the audit row's transaction.
+    Nothing is queued (and nothing audited) when no enabled source could run."""
     from inventory.tasks import agent_broadcast, sync_cluster
 
     require(actor, "inventory.manage", cluster)
-    audit_record(actor=actor, verb="inventory.sync_request", obj=cluster)
-    has_agents = cluster.sources.filter(enabled=True, kind=SourceKind.GPU_AGENT).exists()
-    transaction.on_commit(lambda: sync_cluster.delay(cluster.pk))
-    if has_agents:
+    enabled = list(
+        cluster.sources.filter(enabled=True).order_by("name").values_list("name", "kind")
+    )
+    request = SyncRequest(
+        sources=tuple(name for name, kind in enabled if kind in PULL_KINDS),
+        agents=any(kind == SourceKind.GPU_AGENT for _name, kind in enabled),
+    )
+    if not request.started:
+        return request
+    audit_record(
+        actor=actor,
+        verb="inventory.sync_request",
+        obj=cluster,
+        after={"sources": list(request.sources), "agents": request.agents},
+    )
+    if request.sources:
+        transaction.on_commit(lambda: sync_cluster.delay(cluster.pk))
+    if request.agents:
         transaction.on_commit(lambda: agent_broadcast(cluster.pk))
+    return request
 
 
 DEMO_CLUSTER = "demo (sample data)"
@@ -458,12 +561,12 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
     source, created = InventorySource.objects.get_or_create(
         cluster=cluster,
         name="demo files",
-        # Read once, then left disabled: sample data does not change, and an enabled
-        # source that no beat ever syncs would show as stale.
+        # Enabled like a real source: beat, or under `make run` the in-process
+        # scheduler, reads it on its interval, so the demo cluster is live too.
         defaults={
             "kind": SourceKind.FILES,
             "config": {"path": "inventory/demo/cluster"},
-            "enabled": False,
+            "enabled": True,
         },
     )
     if created:
@@ -478,6 +581,8 @@ def demo_inventory_seed(*, stdout=None, demo: bool = False) -> None:
 
 __all__ = [
     "ClusterBusy",
+    "ConnectionTest",
+    "SyncRequest",
     "cluster_create",
     "cluster_sync",
     "cluster_sync_request",
@@ -488,6 +593,8 @@ __all__ = [
     "source_delete",
     "source_read",
     "source_sync",
+    "source_test",
     "source_update",
     "syncs_dispatch_due",
+    "watch_batch_apply",
 ]

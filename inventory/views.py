@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -215,6 +217,25 @@ def capacity(request):
 @require_POST
 def cluster_sync_now(request, pk: int):
     cluster = get_object_or_404(Cluster, pk=pk)
-    cluster_sync_request(actor=request.user, cluster=cluster)
-    messages.success(request, _("A sync of %(cluster)s was queued.") % {"cluster": cluster})
+    started = cluster_sync_request(actor=request.user, cluster=cluster)
+    if not started.started:
+        messages.warning(
+            request,
+            _("Nothing can run: every source of %(cluster)s is disabled.") % {"cluster": cluster},
+        )
+        return redirect(cluster.get_absolute_url())
+    what = list(started.sources)
+    if started.agents:
+        what.append(_("a report from every GPU agent"))
+    runs = reverse("inventory:syncrun-list") + f"?cluster={cluster.pk}"
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Sync of %(cluster)s started: %(what)s.")
+            % {"cluster": cluster, "what": ", ".join(str(w) for w in what)},
+            runs,
+            _("See its runs"),
+        ),
+    )
     return redirect(cluster.get_absolute_url())

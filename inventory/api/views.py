@@ -121,13 +121,22 @@ class ClusterViewSet(
                 "type": "object",
                 "properties": {"detail": {"type": "string"}},
                 "required": ["detail"],
-            }
+            },
+            409: None,
         },
     )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        services.cluster_sync_request(actor=request.user, cluster=self.get_object())
-        return Response({"detail": "sync queued"}, status=status.HTTP_202_ACCEPTED)
+        started = services.cluster_sync_request(actor=request.user, cluster=self.get_object())
+        if not started.started:
+            return Response(
+                {"detail": "nothing can run: every source of the cluster is disabled"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {"detail": "sync queued", "sources": list(started.sources), "agents": started.agents},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class InventorySourceViewSet(InventoryAccess, viewsets.ModelViewSet):

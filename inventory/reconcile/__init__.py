@@ -42,6 +42,7 @@ from inventory.reconcile.common import (
 from inventory.reconcile.components import reconcile_components
 from inventory.reconcile.gpus import gpus_gone_with_nodes, link_orphan_gpus, reconcile_gpus
 from inventory.reconcile.nodes import reconcile_nodes
+from inventory.reconcile.software import reconcile_software
 from inventory.sources.facts import Snapshot
 
 __all__ = [
@@ -68,6 +69,7 @@ def reconcile(*, cluster: Cluster, snapshot: Snapshot, run: SyncRun) -> Reconcil
     gpus_gone_with_nodes(cluster, snapshot, gone_nodes, now, changes, result)
     link_orphan_gpus(cluster, node_ids, created_nodes)
     reconcile_components(cluster, snapshot, now, changes, result)
+    reconcile_software(cluster, snapshot, now, changes, result)
 
     run.nodes_seen = len(snapshot.nodes)
     run.gpus_seen = len(snapshot.gpus)

@@ -8,6 +8,7 @@ from inventory.reconcile.common import (
     BATCH,
     NODE_DERIVED_FIELDS,
     NODE_FIELDS,
+    SCOPED_LOAD_LIMIT,
     dedupe,
     diff,
     mark_gone,
@@ -19,8 +20,13 @@ def reconcile_nodes(cluster, snapshot, now, changes, result) -> tuple[dict[str, 
     """Returns {node name: id} for every node the GPUs may refer to, and the names of
     the nodes marked gone."""
     covered = "nodes" in snapshot.covers
-    if snapshot.nodes or covered:
+    if covered or len(snapshot.nodes) > SCOPED_LOAD_LIMIT:
         qs = Node.objects.filter(cluster=cluster)
+    elif snapshot.nodes:
+        # A partial update (a watch event): only the nodes it names, and those its GPUs
+        # sit on, so that one node's change does not load a 5,000-node cluster.
+        names = {n.name for n in snapshot.nodes} | {g.node_name for g in snapshot.gpus}
+        qs = Node.objects.filter(cluster=cluster, name__in=names)
     else:
         names = {g.node_name for g in snapshot.gpus}
         if not names:

@@ -132,6 +132,64 @@ class ComponentFacts:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class CertificateFacts:
+    """A TLS certificate the platform serves: a cert-manager Certificate (its status
+    says when it expires, read without any Secret access) or an Ingress TLS entry."""
+
+    namespace: str
+    kind: str  # "Certificate" or "Ingress"
+    name: str  # the Certificate's name; for an Ingress "<ingress>/<secretName>"
+    hosts: tuple[str, ...] = ()
+    secret_name: str = ""
+    issuer: str = ""  # "ClusterIssuer/letsencrypt-prod"
+    not_after: str = ""  # ISO 8601 from status.notAfter; "" when not issued (yet)
+    ready: bool | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.namespace, self.kind, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CertificateFacts:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["hosts"] = tuple(values.get("hosts", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class VolumeFacts:
+    """A StorageClass (namespace "", kind "StorageClass") or a PersistentVolumeClaim:
+    the platform's file shares and dataset caches."""
+
+    namespace: str
+    kind: str  # "StorageClass" or "PersistentVolumeClaim"
+    name: str
+    storage_class: str = ""  # a claim's class; a class's provisioner goes in ``detail``
+    size_bytes: int | None = None  # a claim's capacity (bound) or request
+    access_modes: tuple[str, ...] = ()
+    phase: str = ""  # Bound, Pending, Lost; for a class "default" when it is the default
+    detail: str = ""  # provisioner (class) or volume name (claim)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.namespace, self.kind, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VolumeFacts:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["access_modes"] = tuple(values.get("access_modes", ()))
+        return cls(**values)
+
+
 @dataclass
 class Snapshot:
     """Everything one source read in one go.
@@ -145,7 +203,10 @@ class Snapshot:
     nodes: list[NodeFacts] = field(default_factory=list)
     gpus: list[GpuFacts] = field(default_factory=list)
     components: list[ComponentFacts] = field(default_factory=list)
-    covers: frozenset[str] = frozenset()  # subset of {"nodes", "gpus", "components", "gpu_metrics"}
+    certificates: list[CertificateFacts] = field(default_factory=list)
+    volumes: list[VolumeFacts] = field(default_factory=list)
+    # subset of {"nodes", "gpus", "components", "gpu_metrics", "certificates", "volumes"}
+    covers: frozenset[str] = frozenset()
     gpu_nodes: frozenset[str] = frozenset()  # nodes whose full GPU list this snapshot holds
     warnings: list[str] = field(default_factory=list)
     # Nodes whose GPU report could not be read: {node name: "file: reason"}. They are
@@ -158,6 +219,8 @@ class Snapshot:
             "nodes": [n.to_dict() for n in self.nodes],
             "gpus": [g.to_dict() for g in self.gpus],
             "components": [c.to_dict() for c in self.components],
+            "certificates": [c.to_dict() for c in self.certificates],
+            "volumes": [v.to_dict() for v in self.volumes],
             "covers": sorted(self.covers),
             "gpu_nodes": sorted(self.gpu_nodes),
             "warnings": list(self.warnings),
@@ -171,6 +234,8 @@ class Snapshot:
             nodes=[NodeFacts.from_dict(n) for n in data.get("nodes", [])],
             gpus=[GpuFacts.from_dict(g) for g in data.get("gpus", [])],
             components=[ComponentFacts.from_dict(c) for c in data.get("components", [])],
+            certificates=[CertificateFacts.from_dict(c) for c in data.get("certificates", [])],
+            volumes=[VolumeFacts.from_dict(v) for v in data.get("volumes", [])],
             covers=frozenset(data.get("covers", [])),
             gpu_nodes=frozenset(data.get("gpu_nodes", [])),
             warnings=list(data.get("warnings", [])),

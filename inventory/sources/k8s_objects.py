@@ -16,7 +16,7 @@ from typing import Any
 from kubernetes.utils.quantity import parse_quantity
 
 from .components import classify_workload
-from .facts import ComponentFacts, NodeFacts, SourceError
+from .facts import CertificateFacts, ComponentFacts, NodeFacts, SourceError, VolumeFacts
 
 GPU_RESOURCE = "nvidia.com/gpu"
 MIG_RESOURCE_PREFIX = "nvidia.com/mig-"
@@ -303,3 +303,117 @@ def nodes_with_requests(
         held = requests.get(facts.name, 0)
         nodes.append(replace(facts, gpu_requested=held) if held else facts)
     return nodes
+
+
+# -- the software element: certificates, domain names, storage -----------------------
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    return tuple(str(v) for v in _sequence(value, what) if v)
+
+
+def _ready(status: Mapping[str, Any], where: str) -> bool | None:
+    for condition in _sequence(status.get("conditions"), f"{where}: conditions"):
+        if isinstance(condition, Mapping) and condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return None
+
+
+def certificate_facts(obj: Mapping[str, Any], position: int | None = None) -> CertificateFacts:
+    """A cert-manager ``Certificate`` (cert-manager.io/v1): hosts, issuer, expiry."""
+    name = _name(obj, "Certificate", position)
+    namespace = obj["metadata"].get("namespace") or ""
+    where = f"Certificate {namespace}/{name}"
+    spec = _mapping(obj.get("spec"), f"{where}: spec")
+    status = _mapping(obj.get("status"), f"{where}: status")
+    issuer = _mapping(spec.get("issuerRef"), f"{where}: issuerRef")
+    hosts = _strings(spec.get("dnsNames"), f"{where}: dnsNames")
+    if not hosts and spec.get("commonName"):
+        hosts = (str(spec["commonName"]),)
+    not_after = status.get("notAfter") or ""
+    if not isinstance(not_after, str):  # YAML may have parsed it into a datetime
+        not_after = not_after.isoformat() if hasattr(not_after, "isoformat") else str(not_after)
+    return CertificateFacts(
+        namespace=namespace,
+        kind="Certificate",
+        name=name,
+        hosts=hosts,
+        secret_name=str(spec.get("secretName") or ""),
+        issuer=f"{issuer.get('kind') or 'Issuer'}/{issuer['name']}" if issuer.get("name") else "",
+        not_after=not_after,
+        ready=_ready(status, where),
+    )
+
+
+def ingress_tls_facts(
+    obj: Mapping[str, Any], position: int | None = None
+) -> list[CertificateFacts]:
+    """An Ingress's TLS entries: the platform's domain names, and which Secret serves
+    each. The expiry is the matching Certificate's (cert-manager's ingress-shim names it
+    after the secret); an Ingress alone does not say."""
+    name = _name(obj, "Ingress", position)
+    metadata = obj["metadata"]
+    namespace = metadata.get("namespace") or ""
+    where = f"Ingress {namespace}/{name}"
+    spec = _mapping(obj.get("spec"), f"{where}: spec")
+    annotations = _mapping(metadata.get("annotations"), f"{where}: annotations")
+    issuer = ""
+    for kind, key in (("ClusterIssuer", "cert-manager.io/cluster-issuer"),
+                      ("Issuer", "cert-manager.io/issuer")):  # fmt: skip
+        if annotations.get(key):
+            issuer = f"{kind}/{annotations[key]}"
+    facts = []
+    for index, tls in enumerate(_sequence(spec.get("tls"), f"{where}: tls")):
+        tls = _mapping(tls, f"{where}: tls #{index}")
+        secret = str(tls.get("secretName") or "")
+        facts.append(
+            CertificateFacts(
+                namespace=namespace,
+                kind="Ingress",
+                name=f"{name}/{secret or index}",
+                hosts=_strings(tls.get("hosts"), f"{where}: tls hosts"),
+                secret_name=secret,
+                issuer=issuer,
+            )
+        )
+    return facts
+
+
+def _size(value: Any, where: str) -> int | None:
+    return None if value in (None, "") else int(_quantity(value, where))
+
+
+def storage_class_facts(obj: Mapping[str, Any], position: int | None = None) -> VolumeFacts:
+    name = _name(obj, "StorageClass", position)
+    annotations = _mapping(obj["metadata"].get("annotations"), f"StorageClass {name}")
+    default = annotations.get("storageclass.kubernetes.io/is-default-class") == "true"
+    return VolumeFacts(
+        namespace="",
+        kind="StorageClass",
+        name=name,
+        phase="default" if default else "",
+        detail=str(obj.get("provisioner") or ""),
+    )
+
+
+def volume_claim_facts(obj: Mapping[str, Any], position: int | None = None) -> VolumeFacts:
+    name = _name(obj, "PersistentVolumeClaim", position)
+    namespace = obj["metadata"].get("namespace") or ""
+    where = f"PersistentVolumeClaim {namespace}/{name}"
+    spec = _mapping(obj.get("spec"), f"{where}: spec")
+    status = _mapping(obj.get("status"), f"{where}: status")
+    requested = _mapping(
+        _mapping(spec.get("resources"), f"{where}: resources").get("requests"),
+        f"{where}: requests",
+    )
+    capacity = _mapping(status.get("capacity"), f"{where}: capacity")
+    return VolumeFacts(
+        namespace=namespace,
+        kind="PersistentVolumeClaim",
+        name=name,
+        storage_class=str(spec.get("storageClassName") or ""),
+        size_bytes=_size(capacity.get("storage") or requested.get("storage"), f"{where}: size"),
+        access_modes=_strings(spec.get("accessModes"), f"{where}: accessModes"),
+        phase=str(status.get("phase") or ""),
+        detail=str(spec.get("volumeName") or ""),
+    )

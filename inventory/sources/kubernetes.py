@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import urllib3
@@ -22,7 +24,16 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from .facts import NodeFacts, Snapshot, SourceError
-from .k8s_objects import add_gpu_requests, node_facts, nodes_with_requests, workload_facts
+from .k8s_objects import (
+    add_gpu_requests,
+    certificate_facts,
+    ingress_tls_facts,
+    node_facts,
+    nodes_with_requests,
+    storage_class_facts,
+    volume_claim_facts,
+    workload_facts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +41,8 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_LIST_RESTARTS = 3
 GONE = 410
+TOO_MANY_REQUESTS = 429
+MAX_RETRY_AFTER_S = 10.0
 T = TypeVar("T")
 
 
@@ -56,6 +69,15 @@ def _http_error(exc: ApiException) -> str:
     except (TypeError, ValueError):
         message = None
     return f"HTTP {exc.status} {message or exc.reason or ''}".strip()
+
+
+def _retry_after(exc: ApiException) -> float:
+    """Seconds the server asked to wait (Retry-After), within (0, MAX_RETRY_AFTER_S]."""
+    try:
+        seconds = float((exc.headers or {}).get("Retry-After", 1))
+    except (TypeError, ValueError):
+        seconds = 1.0
+    return min(max(seconds, 0.1), MAX_RETRY_AFTER_S)
 
 
 class KubernetesSource:
@@ -141,15 +163,23 @@ class KubernetesSource:
         kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False, **params}
         if token:
             kwargs["_continue"] = token
-        try:
-            # The body is read here, not by the client: a timeout can strike either step.
-            response = func(_request_timeout=self.request_timeout, **kwargs)
+        for attempt in range(self.list_restarts + 1):
             try:
-                data = response.data
-            finally:
-                response.release_conn()
-        except urllib3.exceptions.HTTPError as exc:
-            raise self._transport_error(exc, what) from exc
+                # The body is read here, not by the client: a timeout can strike either step.
+                response = func(_request_timeout=self.request_timeout, **kwargs)
+                try:
+                    data = response.data
+                finally:
+                    response.release_conn()
+                break
+            except urllib3.exceptions.HTTPError as exc:
+                raise self._transport_error(exc, what) from exc
+            except ApiException as exc:
+                # 429: API priority and fairness turned the request away for now; it says
+                # when to come back. Waited out a bounded number of times, never long.
+                if exc.status != TOO_MANY_REQUESTS or attempt == self.list_restarts:
+                    raise
+                time.sleep(_retry_after(exc))
         try:
             body = json.loads(data)
         except (TypeError, ValueError) as exc:
@@ -216,6 +246,61 @@ class KubernetesSource:
             items, _ = self.list_objects(func, f"{kind.lower()}s")
             yield kind, items
 
+    def _optional(self, func: Callable[..., Any], what: str, warnings: list[str]):
+        """A list the inventory can do without: None (with a warning) when this account
+        may not read it (403, an RBAC not yet widened), [] when the API does not serve
+        it (404: cert-manager not installed). Any other failure fails the read."""
+        try:
+            items, _ = self.list_objects(func, what)
+        except SourceError as exc:
+            status = getattr(exc.__cause__, "status", None)
+            if status == 404:
+                return []
+            if status == 403:
+                warnings.append(f"{self.api_name}: may not list {what} (403); left as they were")
+                return None
+            raise
+        return items
+
+    def _read_software(self, warnings: list[str]) -> tuple[list, list, set[str]]:
+        """Certificates (cert-manager, Ingress TLS) and storage (classes, claims)."""
+        api = self.api_client()
+        core = client.CoreV1Api(api)
+        certificates = self._optional(
+            partial(
+                client.CustomObjectsApi(api).list_cluster_custom_object,
+                "cert-manager.io",
+                "v1",
+                "certificates",
+            ),
+            "certificates",
+            warnings,
+        )
+        ingresses = self._optional(
+            client.NetworkingV1Api(api).list_ingress_for_all_namespaces, "ingresses", warnings
+        )
+        classes = self._optional(
+            client.StorageV1Api(api).list_storage_class, "storageclasses", warnings
+        )
+        claims = self._optional(
+            core.list_persistent_volume_claim_for_all_namespaces,
+            "persistentvolumeclaims",
+            warnings,
+        )
+        covers: set[str] = set()
+        certs: list = []
+        if certificates is not None and ingresses is not None:
+            covers.add("certificates")
+        certs.extend(certificate_facts(o, i) for i, o in enumerate(certificates or []))
+        for i, obj in enumerate(ingresses or []):
+            certs.extend(ingress_tls_facts(obj, i))
+        volumes: list = []
+        if classes is not None and claims is not None:
+            covers.add("volumes")
+        volumes.extend(storage_class_facts(o, i) for i, o in enumerate(classes or []))
+        volumes.extend(volume_claim_facts(o, i) for i, o in enumerate(claims or []))
+        return certs, volumes, covers
+
     def read(self) -> Snapshot:
         """Everything this source covers, or SourceError (never a partial snapshot)."""
         core = client.CoreV1Api(self.api_client())
@@ -231,11 +316,16 @@ class KubernetesSource:
         components = []
         for kind, items in self._iter_workloads():
             components.extend(workload_facts(obj, kind, i) for i, obj in enumerate(items))
+        warnings: list[str] = []
+        certificates, volumes, covers = self._read_software(warnings)
         return Snapshot(
             source="kubernetes",
             nodes=nodes,
             components=components,
-            covers=frozenset({"nodes", "components"}),
+            certificates=certificates,
+            volumes=volumes,
+            covers=frozenset({"nodes", "components", *covers}),
+            warnings=warnings,
         )
 
     # -- watching ---------------------------------------------------------------
@@ -255,26 +345,59 @@ class KubernetesSource:
     ) -> str:
         """Follow node changes from ``resource_version`` until ``stop()`` is true.
 
-        ``stop`` is asked after every event and whenever a watch request ends
-        (``watch_timeout_s``); bookmarks, about once a minute from a real API server,
-        keep a quiet watch answering.
-
-        Bookmarks keep the resource version fresh while nothing changes. When the
-        server answers that the version is too old (410), the nodes are listed again
-        and reported as one RELISTED event, at most ``max_relists`` times in a row.
-        Returns the last resource version seen.
+        Node events as :class:`NodeEvent`; see :meth:`watch_objects` for bookmarks,
+        resuming and re-listing. Returns the last resource version seen.
         """
+
+        def on_raw(kind: str, version: str, raw: dict) -> None:
+            if kind == "BOOKMARK":
+                on_event(NodeEvent("BOOKMARK", version))
+            else:
+                on_event(NodeEvent(kind, version, node=node_facts(raw)))
+
+        def relist() -> str:
+            nodes, version = self.list_nodes()
+            on_event(NodeEvent("RELISTED", version, nodes=nodes))
+            return version
+
         core = client.CoreV1Api(self.api_client())
+        return self.watch_objects(
+            core.list_node, "nodes", resource_version, on_raw, stop, relist, max_relists
+        )
+
+    def watch_objects(
+        self,
+        func: Callable[..., Any],
+        what: str,
+        resource_version: str,
+        on_event: Callable[[str, str, dict], None],
+        stop: Callable[[], bool],
+        relist: Callable[[], str],
+        max_relists: int = 3,
+        **params: Any,
+    ) -> str:
+        """Follow one list call's changes from ``resource_version`` until ``stop()``.
+
+        ``on_event(type, resourceVersion, raw object)`` for ADDED, MODIFIED, DELETED and
+        BOOKMARK. ``stop`` is asked after every event and whenever a watch request ends
+        (``watch_timeout_s``); the next request resumes from the last version seen, and
+        bookmarks (about once a minute from a real API server, and just before a watch
+        request times out) keep that version fresh while nothing changes. When the server
+        answers that the version is too old (410, as an HTTP status or as an ERROR
+        event), ``relist()`` lists again and returns the version to go on from, at most
+        ``max_relists`` times in a row. Returns the last resource version seen.
+        """
         relists = 0
         while not stop():
             watcher = watch.Watch()
             try:
                 for event in watcher.stream(
-                    core.list_node,
+                    func,
                     resource_version=resource_version,
                     allow_watch_bookmarks=True,
                     timeout_seconds=self.watch_timeout_s,
                     _request_timeout=self.watch_timeout_s + self.request_timeout,
+                    **params,
                 ):
                     relists = 0
                     raw = event["raw_object"]
@@ -282,25 +405,23 @@ class KubernetesSource:
                     resource_version = (raw.get("metadata") or {}).get(
                         "resourceVersion", resource_version
                     )
-                    if kind == "BOOKMARK":
-                        on_event(NodeEvent("BOOKMARK", resource_version))
-                    elif kind in ("ADDED", "MODIFIED", "DELETED"):
-                        on_event(NodeEvent(kind, resource_version, node=node_facts(raw)))
+                    if kind in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK"):
+                        on_event(kind, resource_version, raw)
                     if stop():
                         watcher.stop()
                         break
             except ApiException as exc:
                 if exc.status != GONE:
                     raise SourceError(
-                        f"{self.api_name}: watching nodes failed: {exc.reason}"
+                        f"{self.api_name}: watching {what} failed: {_http_error(exc)}"
                     ) from exc
                 relists += 1
                 if relists > max_relists:
                     raise SourceError(
-                        f"{self.api_name}: node watch fell behind repeatedly; giving up"
+                        f"{self.api_name}: {what} watch fell behind repeatedly; giving up"
                     ) from exc
-                nodes, resource_version = self.list_nodes()
-                on_event(NodeEvent("RELISTED", resource_version, nodes=nodes))
+                log.info("%s watch fell behind (410); listing again", what)
+                resource_version = relist()
             except urllib3.exceptions.HTTPError as exc:
-                raise SourceError(f"{self.api_name}: node watch interrupted: {exc}") from exc
+                raise SourceError(f"{self.api_name}: {what} watch interrupted: {exc}") from exc
         return resource_version

@@ -91,7 +91,7 @@ def test_kustomization_lists_every_manifest_and_nothing_else():
     assert "secret.example.yaml" not in kustomization["resources"]
 
 
-def test_rbac_grants_only_reads_of_nodes_pods_and_workloads():
+def test_rbac_grants_only_reads_of_what_the_inventory_reads():
     (role,) = by_kind("ClusterRole")
     assert rbac_problems(role["rules"]) == []
     granted = {
@@ -103,6 +103,10 @@ def test_rbac_grants_only_reads_of_nodes_pods_and_workloads():
         ("apps", "deployments"),
         ("apps", "statefulsets"),
         ("apps", "daemonsets"),
+        ("", "persistentvolumeclaims"),
+        ("networking.k8s.io", "ingresses"),
+        ("storage.k8s.io", "storageclasses"),
+        ("cert-manager.io", "certificates"),
     }
     assert by_kind("Role") == [] and by_kind("RoleBinding") == []
 
@@ -121,7 +125,7 @@ def test_the_rbac_check_refuses(rule):
     assert rbac_problems([rule]) != []
 
 
-def test_the_binding_gives_the_role_to_the_worker_alone():
+def test_the_binding_gives_the_role_to_the_worker_and_the_watcher_alone():
     (binding,) = by_kind("ClusterRoleBinding")
     (role,) = by_kind("ClusterRole")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
@@ -133,7 +137,7 @@ def test_the_binding_gives_the_role_to_the_worker_alone():
         if workload["kind"] not in WORKLOADS:
             continue
         spec = pod_spec(workload)
-        if workload["metadata"]["name"] == "portal-worker":
+        if workload["metadata"]["name"] in ("portal-worker", "portal-watcher"):
             assert spec["serviceAccountName"] == account
         else:
             assert spec.get("automountServiceAccountToken") is False, workload["metadata"]["name"]

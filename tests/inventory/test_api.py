@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inventory.choices import SourceKind
 from inventory.models import InventorySource, Node
 from portal.models import AuditEvent
 
@@ -100,6 +101,9 @@ def test_bad_source_configuration_is_refused(api_for, dave, kind, config):
 
 def test_the_sync_action_is_for_admins(api_for, carol, dave, django_capture_on_commit_callbacks):
     cluster = make_cluster()
+    InventorySource.objects.create(
+        cluster=cluster, name="api", kind=SourceKind.KUBERNETES, config={"in_cluster": True}
+    )
     url = f"/api/v1/inventory/clusters/{cluster.pk}/sync/"
     assert api_for(carol).post(url).status_code == 403
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

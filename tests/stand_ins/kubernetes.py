@@ -15,6 +15,10 @@ token the stand-in checks). It serves the read side the inventory uses:
   ``resourceVersion``, BOOKMARK events when ``allowWatchBookmarks`` is set, and an
   ERROR event with a 410 "too old resource version" Status for compacted versions.
 
+Stricter where the real server is: a field selector the resource does not support is
+400, :meth:`forbid` answers RBAC's 403, :meth:`throttle_next` answers 429 with
+Retry-After (API priority and fairness).
+
 Test knobs: :attr:`delay` (seconds before every answer), :attr:`body_delay` (a stall
 between headers and body), :meth:`fail_next` (answer
 with an error status), :meth:`expire_next_continue`, :meth:`compact`, :meth:`add_raw`
@@ -59,6 +63,19 @@ RESOURCES = {
     "statefulsets": ("apps/v1", "StatefulSetList", "StatefulSet", True),
     "daemonsets": ("apps/v1", "DaemonSetList", "DaemonSet", True),
 }
+# The field selectors kube-apiserver accepts per resource (others: 400 "field label not
+# supported"), as registered by each resource's strategy.
+FIELD_LABELS = {
+    "nodes": {"metadata.name", "spec.unschedulable"},
+    "pods": {
+        "metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
+        "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+        "status.podIP", "status.nominatedNodeName",
+    },
+    "deployments": {"metadata.name", "metadata.namespace"},
+    "statefulsets": {"metadata.name", "metadata.namespace"},
+    "daemonsets": {"metadata.name", "metadata.namespace"},
+}  # fmt: skip
 _ROUTE = re.compile(
     r"^/(?:api/v1|apis/apps/v1)(?:/namespaces/(?P<ns>[^/]+))?/(?P<resource>[a-z]+)"
     r"(?:/(?P<name>[^/]+))?$"
@@ -137,6 +154,8 @@ class KubernetesStandIn:
         self._snapshots: dict[tuple[str, int], tuple[list[str], list[dict]]] = {}
         self._failures: list[tuple[int, str | None]] = []
         self._expire_continues = 0
+        self._forbidden: set[str] = set()
+        self._throttles: list[float] = []
         self._closing = False
         self._server: _Server | None = None
 
@@ -240,6 +259,17 @@ class KubernetesStandIn:
         with self._cond:
             self._failures.extend([(status, path)] * times)
 
+    def forbid(self, resource: str) -> None:
+        """Answer every request for ``resource`` with RBAC's 403, as for an account
+        without a grant."""
+        self._forbidden.add(resource)
+
+    def throttle_next(self, times: int = 1, retry_after: float = 1) -> None:
+        """The next ``times`` requests get 429 Too Many Requests with Retry-After (API
+        priority and fairness rejecting a request)."""
+        with self._cond:
+            self._throttles.extend([retry_after] * times)
+
     def expire_next_continue(self, times: int = 1) -> None:
         """Answer the next ``times`` requests that carry a continue token with 410 Expired."""
         with self._cond:
@@ -261,6 +291,12 @@ class KubernetesStandIn:
         token = query.get("continue", [""])[0]
         fields = _selector(query.get("fieldSelector", [""])[0])
         labels = _selector(query.get("labelSelector", [""])[0])
+        for path, _equal, _value in fields:
+            if path not in FIELD_LABELS[resource]:
+                return 400, status_body(
+                    400, "BadRequest", f'"{path}" is not a known field selector: only '
+                    f'"{", ".join(sorted(FIELD_LABELS[resource]))}"',
+                )  # fmt: skip
         with self._cond:
             if token:
                 try:
@@ -421,10 +457,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def _send_json(self, status: int, body: Any) -> None:
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         try:
             self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -465,6 +503,28 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         resource, namespace, name = route["resource"], route["ns"], route["name"]
+        with api._cond:
+            retry_after = api._throttles.pop(0) if api._throttles else None
+        if retry_after is not None:
+            self._send_json(
+                429,
+                status_body(429, "TooManyRequests", "Too many requests, please try again later.",
+                            details={"retryAfterSeconds": int(retry_after)}),
+                headers={"Retry-After": f"{retry_after:g}"},
+            )  # fmt: skip
+            return
+        if resource in api._forbidden:
+            verb = "get" if name else "watch" if "watch" in query else "list"
+            group = "apps" if RESOURCES[resource][0] == "apps/v1" else ""
+            self._send_json(
+                403,
+                status_body(403, "Forbidden", f'{resource} is forbidden: User '
+                            f'"system:serviceaccount:mlops-portal:portal-inventory-reader" '
+                            f'cannot {verb} resource "{resource}" in API group "{group}" '
+                            "at the cluster scope",
+                            details={"kind": resource}),
+            )  # fmt: skip
+            return
         is_apps = parts.path.startswith("/apis/apps/v1")
         if is_apps != (RESOURCES[resource][0] == "apps/v1"):
             self._send_json(
