@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from portal.elements import ELEMENT_ORDER
 from portal.registry import registry
@@ -26,22 +27,83 @@ BATCH = 500
 _BRACKETS = str.maketrans("<>", "‹›")
 
 
-def _entry(kind: str, doc: SearchDocument) -> SearchEntry:
+# What an upsert rewrites when an entry's content changed.
+CONTENT_FIELDS = (
+    "url",
+    "title",
+    "body",
+    "elements",
+    "status",
+    "updated_at",
+    "title_folded",
+    "body_folded",
+    "digest",
+    "indexed_at",
+)
+
+
+def _entry(kind: str, doc: SearchDocument, *, folded: bool) -> SearchEntry:
     codes = [c for c in ELEMENT_ORDER if c in set(doc.elements or ())]
     title = (doc.title or "")[:300].translate(_BRACKETS)
     body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
+    url = doc.url[:500]
+    elements = f"|{'|'.join(codes)}|" if codes else ""
+    status = (doc.status or "")[:40]
+    stamp = doc.updated_at.isoformat() if doc.updated_at else ""
+    digest = hashlib.sha1(
+        "\x1f".join((url, title, body, elements, status, stamp)).encode(), usedforsecurity=False
+    ).hexdigest()
     return SearchEntry(
         kind=kind,
         object_id=str(doc.object_id),
-        url=doc.url[:500],
+        url=url,
         title=title,
         body=body,
-        elements=f"|{'|'.join(codes)}|" if codes else "",
-        status=(doc.status or "")[:40],
+        elements=elements,
+        status=status,
         updated_at=doc.updated_at,
-        title_folded=fold(title),
-        body_folded=fold(body),
+        # PostgreSQL searches its generated vector; only other databases read these.
+        title_folded=fold(title) if folded else "",
+        body_folded=fold(body) if folded else "",
+        digest=digest,
     )
+
+
+def _folded() -> bool:
+    return connection.vendor != "postgresql"
+
+
+def _upsert(kind: str, entries: list[SearchEntry], have: dict[str, str]) -> int:
+    """Write the entries whose content differs from what the index holds, in bulk
+    (INSERT … ON CONFLICT DO UPDATE); the database recomputes the vectors of those
+    rows only. Returns how many were written."""
+    changed = [e for e in entries if have.get(e.object_id) != e.digest]
+    for start in range(0, len(changed), BATCH):
+        SearchEntry.objects.bulk_create(
+            changed[start : start + BATCH],
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=list(CONTENT_FIELDS),
+        )
+    return len(changed)
+
+
+def _digests(kind: str, ids: list[str] | None) -> dict[str, str]:
+    entries = SearchEntry.objects.filter(kind=kind)
+    if ids is None:
+        return dict(entries.values_list("object_id", "digest"))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        found.update(entries.filter(object_id__in=chunk).values_list("object_id", "digest"))
+    return found
+
+
+def _remove(kind: str, object_ids: Iterable[str]) -> None:
+    object_ids = sorted(object_ids)
+    for start in range(0, len(object_ids), 10_000):
+        chunk = object_ids[start : start + 10_000]
+        SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
 
 
 def _provider(kind: str):
@@ -53,16 +115,19 @@ def _provider(kind: str):
 
 @transaction.atomic
 def search_refresh(kind: str, ids: Iterable) -> int:
-    """Replace the entries of these objects with what the provider says now; an
-    object the provider no longer yields (deleted, withdrawn) leaves the index."""
+    """Bring the entries of these objects in line with what the provider says now:
+    new and changed ones are upserted, unchanged ones are not touched, and an object
+    the provider no longer yields (deleted, withdrawn) leaves the index."""
     ids = sorted({str(i) for i in ids})
     if not ids:
         return 0
     provider = _provider(kind)
-    docs = list(provider.documents(ids))
-    SearchEntry.objects.filter(kind=kind, object_id__in=ids).delete()
-    SearchEntry.objects.bulk_create([_entry(kind, d) for d in docs], batch_size=BATCH)
-    return len(docs)
+    folded = _folded()
+    entries = [_entry(kind, d, folded=folded) for d in provider.documents(ids)]
+    have = _digests(kind, ids)
+    _upsert(kind, entries, have)
+    _remove(kind, set(have) - {e.object_id for e in entries})
+    return len(entries)
 
 
 _pending = threading.local()
@@ -95,18 +160,22 @@ def search_refresh_on_commit(kind: str, ids: Iterable) -> None:
 
 @transaction.atomic
 def search_reindex_kind(kind: str) -> int:
+    """Read every document of a kind again; only entries that differ are written."""
     provider = _provider(kind)
-    SearchEntry.objects.filter(kind=kind).delete()
-    count = 0
+    folded = _folded()
+    have = _digests(kind, None)
+    seen: set[str] = set()
     batch: list[SearchEntry] = []
     for doc in provider.documents(None):
-        batch.append(_entry(kind, doc))
+        batch.append(_entry(kind, doc, folded=folded))
         if len(batch) >= BATCH:
-            SearchEntry.objects.bulk_create(batch)
-            count += len(batch)
+            _upsert(kind, batch, have)
+            seen.update(e.object_id for e in batch)
             batch = []
-    SearchEntry.objects.bulk_create(batch)
-    return count + len(batch)
+    _upsert(kind, batch, have)
+    seen.update(e.object_id for e in batch)
+    _remove(kind, set(have) - seen)
+    return len(seen)
 
 
 def search_reindex_all() -> dict[str, int]:
