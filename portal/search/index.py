@@ -113,21 +113,64 @@ def _provider(kind: str):
         raise LookupError(f"no search provider for kind {kind!r}") from exc
 
 
+ROW_COLUMNS = ("object_id", "url", "title", "body", "elements", "status", "updated_at")
+
+
+def _refresh_rows(kind: str, rows, ids: list[str] | None) -> int:
+    """The SQL path (PostgreSQL): upsert the provider's rows in one statement, writing
+    only those whose digest moved, then drop the entries it no longer yields."""
+    queryset = rows(ids).values(*ROW_COLUMNS)
+    select, params = queryset.query.sql_with_params()
+    clean = "translate(coalesce(r.{0}, ''), '<>', '‹›')"
+    title, body = clean.format("title"), clean.format("body")
+    digest = (
+        f"md5(concat_ws(chr(31), r.url, {title}, {body}, r.elements, r.status, r.updated_at::text))"
+    )
+    kept = ", ".join(f"{c} = EXCLUDED.{c}" for c in CONTENT_FIELDS)
+    # Fixed SQL text around the provider's own compiled query; values are parameters.
+    sql = f"""
+        WITH r AS ({select})
+        INSERT INTO portal_searchentry
+            (kind, object_id, url, title, body, elements, status, updated_at,
+             title_folded, body_folded, digest, indexed_at)
+        SELECT %s, left(r.object_id, 64), left(r.url, 500), left({title}, 300),
+               left({body}, {BODY_LIMIT}), left(coalesce(r.elements, ''), 120),
+               left(coalesce(r.status, ''), 40), r.updated_at, '', '', {digest}, clock_timestamp()
+        FROM r
+        ON CONFLICT (kind, object_id) DO UPDATE SET {kept}
+        WHERE portal_searchentry.digest IS DISTINCT FROM EXCLUDED.digest
+    """  # noqa: S608
+    scope, scope_params = ("AND e.object_id = ANY(%s)", [ids]) if ids is not None else ("", [])
+    gone = f"""
+        WITH r AS ({select})
+        DELETE FROM portal_searchentry e WHERE e.kind = %s {scope}
+        AND NOT EXISTS (SELECT 1 FROM r WHERE r.object_id = e.object_id)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, kind])
+        written = cursor.rowcount
+        cursor.execute(gone, [*params, kind, *scope_params])
+    return written
+
+
 @transaction.atomic
 def search_refresh(kind: str, ids: Iterable) -> int:
     """Bring the entries of these objects in line with what the provider says now:
     new and changed ones are upserted, unchanged ones are not touched, and an object
-    the provider no longer yields (deleted, withdrawn) leaves the index."""
+    the provider no longer yields (deleted, withdrawn) leaves the index. Returns how
+    many entries were written."""
     ids = sorted({str(i) for i in ids})
     if not ids:
         return 0
     provider = _provider(kind)
+    if provider.rows is not None and connection.vendor == "postgresql":
+        return _refresh_rows(kind, provider.rows, ids)
     folded = _folded()
     entries = [_entry(kind, d, folded=folded) for d in provider.documents(ids)]
     have = _digests(kind, ids)
-    _upsert(kind, entries, have)
+    written = _upsert(kind, entries, have)
     _remove(kind, set(have) - {e.object_id for e in entries})
-    return len(entries)
+    return written
 
 
 _pending = threading.local()
@@ -162,6 +205,9 @@ def search_refresh_on_commit(kind: str, ids: Iterable) -> None:
 def search_reindex_kind(kind: str) -> int:
     """Read every document of a kind again; only entries that differ are written."""
     provider = _provider(kind)
+    if provider.rows is not None and connection.vendor == "postgresql":
+        _refresh_rows(kind, provider.rows, None)
+        return SearchEntry.objects.filter(kind=kind).count()
     folded = _folded()
     have = _digests(kind, None)
     seen: set[str] = set()
