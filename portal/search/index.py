@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from portal.elements import ELEMENT_ORDER
 from portal.registry import registry
-from portal.search import SearchDocument
+from portal.search import PlainText, SearchDocument
 from portal.search.models import SearchEntry, fold
 
 log = logging.getLogger(__name__)
@@ -43,30 +43,46 @@ CONTENT_FIELDS = (
 
 
 def _entry(kind: str, doc: SearchDocument, *, folded: bool) -> SearchEntry:
+    """The entry for a document, with its digest; a Markdown body (``PlainText``) is
+    digested by its source and rendered by ``_render`` only if the entry is written."""
     codes = [c for c in ELEMENT_ORDER if c in set(doc.elements or ())]
     title = (doc.title or "")[:300].translate(_BRACKETS)
-    body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
     url = doc.url[:500]
     elements = f"|{'|'.join(codes)}|" if codes else ""
     status = (doc.status or "")[:40]
     stamp = doc.updated_at.isoformat() if doc.updated_at else ""
+    if isinstance(doc.body, PlainText):
+        body, body_key = doc.body, doc.body.key
+    else:
+        body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
+        body_key = body
     digest = hashlib.sha1(
-        "\x1f".join((url, title, body, elements, status, stamp)).encode(), usedforsecurity=False
+        "\x1f".join((url, title, body_key, elements, status, stamp)).encode(),
+        usedforsecurity=False,
     ).hexdigest()
-    return SearchEntry(
+    entry = SearchEntry(
         kind=kind,
         object_id=str(doc.object_id),
         url=url,
         title=title,
-        body=body,
         elements=elements,
         status=status,
         updated_at=doc.updated_at,
         # PostgreSQL searches its generated vector; only other databases read these.
         title_folded=fold(title) if folded else "",
-        body_folded=fold(body) if folded else "",
         digest=digest,
     )
+    entry.body = body
+    entry.body_folded = ""
+    entry._fold = folded
+    return entry
+
+
+def _render(entry: SearchEntry) -> SearchEntry:
+    if isinstance(entry.body, PlainText):
+        entry.body = str(entry.body)[:BODY_LIMIT].translate(_BRACKETS)
+    entry.body_folded = fold(entry.body) if entry._fold else ""
+    return entry
 
 
 def _folded() -> bool:
@@ -77,7 +93,7 @@ def _upsert(kind: str, entries: list[SearchEntry], have: dict[str, str]) -> int:
     """Write the entries whose content differs from what the index holds, in bulk
     (INSERT … ON CONFLICT DO UPDATE); the database recomputes the vectors of those
     rows only. Returns how many were written."""
-    changed = [e for e in entries if have.get(e.object_id) != e.digest]
+    changed = [_render(e) for e in entries if have.get(e.object_id) != e.digest]
     for start in range(0, len(changed), BATCH):
         SearchEntry.objects.bulk_create(
             changed[start : start + BATCH],

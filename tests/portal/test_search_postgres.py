@@ -115,7 +115,7 @@ def test_the_sql_path_writes_what_the_documents_say():
     from portal.models import SearchEntry
     from portal.registry import registry
     from portal.search import search_refresh
-    from portal.search.index import _entry
+    from portal.search.index import _entry, _render
 
     now = timezone.now()
     cluster = Cluster.objects.create(name="dgx")
@@ -136,7 +136,7 @@ def test_the_sql_path_writes_what_the_documents_say():
         provider = registry.search_providers[kind]
         expected = {
             e.object_id: tuple(getattr(e, f) for f in fields)
-            for e in (_entry(kind, d, folded=False) for d in provider.documents(ids))
+            for e in (_render(_entry(kind, d, folded=False)) for d in provider.documents(ids))
         }
         search_refresh(kind, ids)
         written = {
