@@ -37,7 +37,7 @@ class SearchEntry(models.Model):
     title_folded = models.CharField(max_length=300, blank=True)
     body_folded = models.TextField(blank=True)
     # SHA-1 of what the entry shows: a refresh writes only entries whose digest moved.
-    digest = models.CharField(max_length=40, blank=True)
+    digest = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-updated_at", "-id"]
