@@ -4,8 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/inventory_sync.py
     ... bench/inventory_sync.py --sizes 500 5000 --gpus 8
 
-It creates its own database (``portal_bench`` on the server of DATABASE_URL), drops it
-at the end, and for each N (nodes with 8 GPUs each, as Snapshot facts, no HTTP) times:
+It creates its own database (``<name>_bench`` beside DATABASE_URL's database, so two
+people sharing a server do not drop each other's), drops it at the end, and for each N (nodes with 8 GPUs each, as Snapshot facts, no HTTP) times:
 
 - floor: a plain ``bulk_create`` of the same node and GPU rows (nothing compared, no
   change history) — the least any first sync can cost;
@@ -34,25 +34,25 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "portal_bench"
 
 
-def _admin_url(url: str) -> tuple[str, str]:
+def _admin_url(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates portal_bench)")
+        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates <name>_bench)")
+    name = f"{parts.path.strip('/') or 'portal'}_bench"
     admin = urlunsplit(parts._replace(path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    return admin, bench
+    bench = urlunsplit(parts._replace(path=f"/{name}"))
+    return admin, bench, name
 
 
-def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
+def _recreate_database(admin_url: str, name: str, drop_only: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @contextmanager
@@ -256,8 +256,8 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
-    admin_url, bench_url = _admin_url(url)
-    _recreate_database(admin_url)
+    admin_url, bench_url, bench_db = _admin_url(url)
+    _recreate_database(admin_url, bench_db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("PORTAL_TESTING", "true")
@@ -312,7 +312,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(admin_url, drop_only=True)
+        _recreate_database(admin_url, bench_db, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ sync changed something). Items that are gone leave the index."""
 
 from __future__ import annotations
 
+from django.db.models import Case, F, Func, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat, NullIf
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -55,6 +58,85 @@ def node_documents(ids):
             updated_at=node.changed_at,
             status="ready" if node.ready else "not_ready",
         )
+
+
+def _url_around_pk(name: str) -> tuple[str, str]:
+    """The parts of a detail URL before and after its primary key."""
+    marker = 987654321
+    before, after = reverse(name, args=[marker]).split(str(marker))
+    return before, after
+
+
+def _words(*values):
+    """concat_ws(' ', …) of the non-empty values: what " ".join(v for v in … if v) is."""
+    return Func(
+        *(NullIf(v, Value("")) for v in values),
+        function="concat_ws",
+        template="%(function)s(' ', %(expressions)s)",
+        output_field=TextField(),
+    )
+
+
+def _pk_text():
+    return Cast("pk", output_field=TextField())
+
+
+def node_rows(ids):
+    """node_documents as one query, for the index's SQL path (PostgreSQL)."""
+    before, after = _url_around_pk("inventory:node-detail")
+    roles = RawSQL(
+        "array_to_string(ARRAY(SELECT jsonb_array_elements_text(inventory_node.roles)), ' ')",
+        [],
+        output_field=TextField(),
+    )
+    return _select(Node.objects.present(), ids).annotate(
+        object_id=_pk_text(),
+        url=Concat(Value(before), _pk_text(), Value(after), output_field=TextField()),
+        title=F("name"),
+        body=_words(
+            F("cluster__name"),
+            F("gpu_product"),
+            F("driver_version_label"),
+            F("os_image"),
+            F("kernel_version"),
+            F("kubelet_version"),
+            F("container_runtime"),
+            roles,
+        ),
+        elements=Value(f"|{ElementCode.HARDWARE}|", output_field=TextField()),
+        status=Case(When(ready=True, then=Value("ready")), default=Value("not_ready")),
+        updated_at=F("changed_at"),
+    )
+
+
+def gpu_rows(ids):
+    """gpu_documents as one query, for the index's SQL path (PostgreSQL)."""
+    before, after = _url_around_pk("inventory:node-detail")
+    listing = reverse("inventory:gpu-list")
+    node_id = Cast("node_id", output_field=TextField())
+    return _select(Gpu.objects.present(), ids).annotate(
+        object_id=_pk_text(),
+        # A GPU UUID is letters, digits and dashes: nothing to encode in the query.
+        url=Case(
+            When(
+                node_id__isnull=False,
+                then=Concat(Value(before), node_id, Value(after), output_field=TextField()),
+            ),
+            default=Concat(Value(f"{listing}?uuid="), F("uuid"), output_field=TextField()),
+        ),
+        title=Concat(
+            F("product"),
+            Value(" — "),
+            F("node_name"),
+            Value(" #"),
+            Cast("index", output_field=TextField()),
+            output_field=TextField(),
+        ),
+        body=_words(F("uuid"), F("cluster__name"), F("driver_version"), F("cuda_version")),
+        elements=Value(f"|{ElementCode.HARDWARE}|", output_field=TextField()),
+        status=Case(When(idle_since__isnull=False, then=Value("idle")), default=Value("")),
+        updated_at=F("changed_at"),
+    )
 
 
 def gpu_documents(ids):
@@ -119,12 +201,12 @@ def _sync_saved(sender, instance, **kwargs) -> None:
 
 
 if Node is not None:
-    for kind, documents, label, order in (
-        (KIND_NODE, node_documents, KIND_LABELS[KIND_NODE], 40),
-        (KIND_GPU, gpu_documents, KIND_LABELS[KIND_GPU], 41),
-        (KIND_COMPONENT, component_documents, KIND_LABELS[KIND_COMPONENT], 42),
+    for kind, documents, rows, label, order in (
+        (KIND_NODE, node_documents, node_rows, KIND_LABELS[KIND_NODE], 40),
+        (KIND_GPU, gpu_documents, gpu_rows, KIND_LABELS[KIND_GPU], 41),
+        (KIND_COMPONENT, component_documents, None, KIND_LABELS[KIND_COMPONENT], 42),
     ):
         registry.add_search_provider(
-            SearchProvider(kind=kind, label=label, documents=documents, order=order)
+            SearchProvider(kind=kind, label=label, documents=documents, order=order, rows=rows)
         )
     post_save.connect(_sync_saved, sender=SyncRun, dispatch_uid="search-inventory-sync")

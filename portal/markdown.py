@@ -7,6 +7,7 @@ Nothing else in the project turns Markdown into HTML; templates use the
 from __future__ import annotations
 
 import html
+import threading
 
 import markdown as md
 import nh3
@@ -86,14 +87,29 @@ def render_markdown(text: str | None) -> SafeString:
     return mark_safe(sanitize_html(html))
 
 
+_renderers = threading.local()
+
+
+def _plain_renderer() -> md.Markdown:
+    """One renderer per thread, reset before each text: building one (its extensions,
+    Pygments' lexers) cost more than converting a procedure, which a reindex of
+    thousands of bodies paid each time."""
+    renderer = getattr(_renderers, "plain", None)
+    if renderer is None:
+        renderer = _renderers.plain = md.Markdown(
+            extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+        )
+    return renderer
+
+
 def markdown_plain_text(text: str | None) -> str:
     """What a reader sees of a Markdown body, as plain text (for search and excerpts):
     rendered with the portal's own extensions, tags dropped, entities decoded — the
     templates escape it again."""
     if not text:
         return ""
-    renderer = md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    plain = nh3.clean(renderer.convert(text.replace("\x00", "")), tags=set())
+    renderer = _plain_renderer()
+    plain = nh3.clean(renderer.reset().convert(text.replace("\x00", "")), tags=set())
     return " ".join(html.unescape(plain).split())
 
 

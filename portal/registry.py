@@ -40,12 +40,19 @@ class SearchProvider:
     nothing for is dropped from the index. It must use a constant number of queries
     per call. The app keeps the index current by calling
     ``portal.search.search_refresh_on_commit(kind, ids)`` from its signal handlers.
+
+    ``rows(ids)``, if given, returns the same documents as a QuerySet annotated with
+    ``object_id``, ``url``, ``title``, ``body``, ``elements``, ``status`` and
+    ``updated_at`` (text, except the last). On PostgreSQL the index then writes a
+    kind of many small records (nodes, GPUs) with one INSERT … SELECT: no Python
+    object per entry, the digest and the vectors computed in the database.
     """
 
     kind: str
     label: str
     documents: Callable
     order: int = 100
+    rows: Callable | None = None
 
 
 @dataclass(frozen=True)

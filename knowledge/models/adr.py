@@ -78,12 +78,12 @@ class Adr(models.Model):
     # The status as an imported file wrote it ("on hold", "принято") when that is not
     # simply one of the five; the status above is the nearest of them.
     status_note = models.CharField(
-        _("status as written"), max_length=200, blank=True, db_default=""
+        _("status as written"), max_length=200, blank=True, default="", db_default=""
     )
     # The file the record was imported from; day-named (log4brains) files have no
     # number of their own and are found again by it.
     source_file = models.CharField(
-        _("source file"), max_length=255, blank=True, db_index=True, db_default=""
+        _("source file"), max_length=255, blank=True, db_index=True, default="", db_default=""
     )
     decision_makers = models.JSONField(_("decision makers"), default=list, blank=True)
     consulted = models.JSONField(_("consulted"), default=list, blank=True)

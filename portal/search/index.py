@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from portal.elements import ELEMENT_ORDER
 from portal.registry import registry
-from portal.search import SearchDocument
+from portal.search import PlainText, SearchDocument
 from portal.search.models import SearchEntry, fold
 
 log = logging.getLogger(__name__)
@@ -26,22 +27,99 @@ BATCH = 500
 _BRACKETS = str.maketrans("<>", "‹›")
 
 
-def _entry(kind: str, doc: SearchDocument) -> SearchEntry:
+# What an upsert rewrites when an entry's content changed.
+CONTENT_FIELDS = (
+    "url",
+    "title",
+    "body",
+    "elements",
+    "status",
+    "updated_at",
+    "title_folded",
+    "body_folded",
+    "digest",
+    "indexed_at",
+)
+
+
+def _entry(kind: str, doc: SearchDocument, *, folded: bool) -> SearchEntry:
+    """The entry for a document, with its digest; a Markdown body (``PlainText``) is
+    digested by its source and rendered by ``_render`` only if the entry is written."""
     codes = [c for c in ELEMENT_ORDER if c in set(doc.elements or ())]
     title = (doc.title or "")[:300].translate(_BRACKETS)
-    body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
-    return SearchEntry(
+    url = doc.url[:500]
+    elements = f"|{'|'.join(codes)}|" if codes else ""
+    status = (doc.status or "")[:40]
+    stamp = doc.updated_at.isoformat() if doc.updated_at else ""
+    if isinstance(doc.body, PlainText):
+        body, body_key = doc.body, doc.body.key
+    else:
+        body = (doc.body or "")[:BODY_LIMIT].translate(_BRACKETS)
+        body_key = body
+    digest = hashlib.sha1(
+        "\x1f".join((url, title, body_key, elements, status, stamp)).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    entry = SearchEntry(
         kind=kind,
         object_id=str(doc.object_id),
-        url=doc.url[:500],
+        url=url,
         title=title,
-        body=body,
-        elements=f"|{'|'.join(codes)}|" if codes else "",
-        status=(doc.status or "")[:40],
+        elements=elements,
+        status=status,
         updated_at=doc.updated_at,
-        title_folded=fold(title),
-        body_folded=fold(body),
+        # PostgreSQL searches its generated vector; only other databases read these.
+        title_folded=fold(title) if folded else "",
+        digest=digest,
     )
+    entry.body = body
+    entry.body_folded = ""
+    entry._fold = folded
+    return entry
+
+
+def _render(entry: SearchEntry) -> SearchEntry:
+    if isinstance(entry.body, PlainText):
+        entry.body = str(entry.body)[:BODY_LIMIT].translate(_BRACKETS)
+    entry.body_folded = fold(entry.body) if entry._fold else ""
+    return entry
+
+
+def _folded() -> bool:
+    return connection.vendor != "postgresql"
+
+
+def _upsert(kind: str, entries: list[SearchEntry], have: dict[str, str]) -> int:
+    """Write the entries whose content differs from what the index holds, in bulk
+    (INSERT … ON CONFLICT DO UPDATE); the database recomputes the vectors of those
+    rows only. Returns how many were written."""
+    changed = [_render(e) for e in entries if have.get(e.object_id) != e.digest]
+    for start in range(0, len(changed), BATCH):
+        SearchEntry.objects.bulk_create(
+            changed[start : start + BATCH],
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=list(CONTENT_FIELDS),
+        )
+    return len(changed)
+
+
+def _digests(kind: str, ids: list[str] | None) -> dict[str, str]:
+    entries = SearchEntry.objects.filter(kind=kind)
+    if ids is None:
+        return dict(entries.values_list("object_id", "digest"))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        found.update(entries.filter(object_id__in=chunk).values_list("object_id", "digest"))
+    return found
+
+
+def _remove(kind: str, object_ids: Iterable[str]) -> None:
+    object_ids = sorted(object_ids)
+    for start in range(0, len(object_ids), 10_000):
+        chunk = object_ids[start : start + 10_000]
+        SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
 
 
 def _provider(kind: str):
@@ -51,18 +129,64 @@ def _provider(kind: str):
         raise LookupError(f"no search provider for kind {kind!r}") from exc
 
 
+ROW_COLUMNS = ("object_id", "url", "title", "body", "elements", "status", "updated_at")
+
+
+def _refresh_rows(kind: str, rows, ids: list[str] | None) -> int:
+    """The SQL path (PostgreSQL): upsert the provider's rows in one statement, writing
+    only those whose digest moved, then drop the entries it no longer yields."""
+    queryset = rows(ids).values(*ROW_COLUMNS)
+    select, params = queryset.query.sql_with_params()
+    clean = "translate(coalesce(r.{0}, ''), '<>', '‹›')"
+    title, body = clean.format("title"), clean.format("body")
+    digest = (
+        f"md5(concat_ws(chr(31), r.url, {title}, {body}, r.elements, r.status, r.updated_at::text))"
+    )
+    kept = ", ".join(f"{c} = EXCLUDED.{c}" for c in CONTENT_FIELDS)
+    # Fixed SQL text around the provider's own compiled query; values are parameters.
+    sql = f"""
+        WITH r AS ({select})
+        INSERT INTO portal_searchentry
+            (kind, object_id, url, title, body, elements, status, updated_at,
+             title_folded, body_folded, digest, indexed_at)
+        SELECT %s, left(r.object_id, 64), left(r.url, 500), left({title}, 300),
+               left({body}, {BODY_LIMIT}), left(coalesce(r.elements, ''), 120),
+               left(coalesce(r.status, ''), 40), r.updated_at, '', '', {digest}, clock_timestamp()
+        FROM r
+        ON CONFLICT (kind, object_id) DO UPDATE SET {kept}
+        WHERE portal_searchentry.digest IS DISTINCT FROM EXCLUDED.digest
+    """  # noqa: S608
+    scope, scope_params = ("AND e.object_id = ANY(%s)", [ids]) if ids is not None else ("", [])
+    gone = f"""
+        WITH r AS ({select})
+        DELETE FROM portal_searchentry e WHERE e.kind = %s {scope}
+        AND NOT EXISTS (SELECT 1 FROM r WHERE r.object_id = e.object_id)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, kind])
+        written = cursor.rowcount
+        cursor.execute(gone, [*params, kind, *scope_params])
+    return written
+
+
 @transaction.atomic
 def search_refresh(kind: str, ids: Iterable) -> int:
-    """Replace the entries of these objects with what the provider says now; an
-    object the provider no longer yields (deleted, withdrawn) leaves the index."""
+    """Bring the entries of these objects in line with what the provider says now:
+    new and changed ones are upserted, unchanged ones are not touched, and an object
+    the provider no longer yields (deleted, withdrawn) leaves the index. Returns how
+    many entries were written."""
     ids = sorted({str(i) for i in ids})
     if not ids:
         return 0
     provider = _provider(kind)
-    docs = list(provider.documents(ids))
-    SearchEntry.objects.filter(kind=kind, object_id__in=ids).delete()
-    SearchEntry.objects.bulk_create([_entry(kind, d) for d in docs], batch_size=BATCH)
-    return len(docs)
+    if provider.rows is not None and connection.vendor == "postgresql":
+        return _refresh_rows(kind, provider.rows, ids)
+    folded = _folded()
+    entries = [_entry(kind, d, folded=folded) for d in provider.documents(ids)]
+    have = _digests(kind, ids)
+    written = _upsert(kind, entries, have)
+    _remove(kind, set(have) - {e.object_id for e in entries})
+    return written
 
 
 _pending = threading.local()
@@ -95,18 +219,25 @@ def search_refresh_on_commit(kind: str, ids: Iterable) -> None:
 
 @transaction.atomic
 def search_reindex_kind(kind: str) -> int:
+    """Read every document of a kind again; only entries that differ are written."""
     provider = _provider(kind)
-    SearchEntry.objects.filter(kind=kind).delete()
-    count = 0
+    if provider.rows is not None and connection.vendor == "postgresql":
+        _refresh_rows(kind, provider.rows, None)
+        return SearchEntry.objects.filter(kind=kind).count()
+    folded = _folded()
+    have = _digests(kind, None)
+    seen: set[str] = set()
     batch: list[SearchEntry] = []
     for doc in provider.documents(None):
-        batch.append(_entry(kind, doc))
+        batch.append(_entry(kind, doc, folded=folded))
         if len(batch) >= BATCH:
-            SearchEntry.objects.bulk_create(batch)
-            count += len(batch)
+            _upsert(kind, batch, have)
+            seen.update(e.object_id for e in batch)
             batch = []
-    SearchEntry.objects.bulk_create(batch)
-    return count + len(batch)
+    _upsert(kind, batch, have)
+    seen.update(e.object_id for e in batch)
+    _remove(kind, set(have) - seen)
+    return len(seen)
 
 
 def search_reindex_all() -> dict[str, int]:

@@ -32,8 +32,12 @@ class SearchEntry(models.Model):
     status = models.CharField(max_length=40, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     indexed_at = models.DateTimeField(auto_now=True)
+    # Python-folded copies for databases without full-text search (SQLite); empty
+    # on PostgreSQL, which searches the generated vectors.
     title_folded = models.CharField(max_length=300, blank=True)
     body_folded = models.TextField(blank=True)
+    # SHA-1 of what the entry shows: a refresh writes only entries whose digest moved.
+    digest = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-updated_at", "-id"]

@@ -4,23 +4,21 @@ match elsewhere. Both return the same :class:`SearchPage`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     ExpressionWrapper,
-    FloatField,
     IntegerField,
     Q,
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -200,45 +198,123 @@ def _tsquery(query: str) -> tuple[str, list[str]]:
     return sql, params
 
 
+# Ranking reads each match's stored vector (English and Russian, title and body: a
+# few KB out of line). For a word in most entries that is every vector in the table,
+# so only the most recent matches are ranked; the counts still cover every match.
+CANDIDATES = 2000
+# ts_headline re-parses the text it is given: a prefix of the body is enough for two
+# fragments and keeps a long body from costing its whole length.
+HEADLINE_CHARS = 5000
+
+
+class _Window(Sequence):
+    """What a Paginator needs of the results: their number, and the page's rows."""
+
+    def __init__(self, total: int, rows: list):
+        self.total, self.rows = total, rows
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        return self.rows if isinstance(index, slice) else self.rows[index]
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _ranked(tsq, params, kind, element, offset, limit):
+    """One query: the count of matches per kind and the page's (id, rank), ranked
+    among the CANDIDATES most recent matches."""
+    element_sql, element_params = "", []
+    if element:
+        element_sql = " AND e.elements LIKE %s"
+        element_params = [f"%|{element.replace('%', '').replace('_', '')}|%"]
+    kind_sql, kind_params = ("WHERE kind = %s", [kind]) if kind else ("", [])
+    # Fixed SQL text; the words, the kind and the element travel as parameters.
+    sql = f"""
+        WITH q AS (SELECT {tsq} AS q),
+        m AS MATERIALIZED (
+            SELECT e.id, e.kind, e.updated_at FROM portal_searchentry e, q
+            WHERE e.search_vector @@ q.q{element_sql}
+        ),
+        counts AS (SELECT kind, count(*) AS n FROM m GROUP BY kind),
+        candidates AS (
+            SELECT id, updated_at FROM m {kind_sql}
+            ORDER BY updated_at DESC NULLS LAST, id DESC LIMIT %s
+        ),
+        ranked AS (
+            SELECT c.id, ts_rank(e.search_vector, q.q, 32) AS rank, c.updated_at
+            FROM candidates c JOIN portal_searchentry e ON e.id = c.id, q
+        ),
+        page AS (
+            SELECT id, rank, row_number() OVER (
+                ORDER BY rank DESC, updated_at DESC NULLS LAST, id DESC
+            ) AS position
+            FROM ranked ORDER BY position LIMIT %s OFFSET %s
+        )
+        SELECT kind, n, NULL::bigint, NULL::real, NULL::bigint FROM counts
+        UNION ALL
+        SELECT NULL, NULL, id, rank, position FROM page
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *element_params, *kind_params, CANDIDATES, limit, offset])
+        rows = cursor.fetchall()
+    counts = {row[0]: row[1] for row in rows if row[0] is not None}
+    page = sorted((row for row in rows if row[0] is None), key=lambda row: row[4])
+    return counts, [(row[2], row[3]) for row in page]
+
+
 def _search_postgres(query, kind, element, page_number, per_page) -> SearchPage:
     tsq, params = _tsquery(query)
-    # The SQL text is fixed by this module; the user's words travel only as parameters.
-    matches = RawSQL(f"search_vector @@ {tsq}", params, output_field=BooleanField())  # noqa: S611
-    rank = RawSQL(f"ts_rank(search_vector, {tsq}, 32)", params, output_field=FloatField())  # noqa: S611
-    kind_counts = _kind_counts(_filtered("", element).filter(matches))
-    ranked = (
-        _filtered(kind, element)
-        .filter(matches)
-        .annotate(rank=rank)
-        .defer("body", "body_folded", "title_folded")
-        .order_by("-rank", "-updated_at", "-id")
-    )
-    page, total = _paginate(ranked, kind_counts, kind, page_number, per_page)
-    rows = list(page.object_list)
-    headlines = _headlines(tsq, params, [r.pk for r in rows])
+    number = _page_number(page_number)
+    kind_counts, ranked = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
+    total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
+    last = max(1, -(-total // per_page))
+    if number > last:  # past the end: the last page, as Paginator.get_page does
+        number = last
+        kind_counts, ranked = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
+    rows = _rows(tsq, params, [pk for pk, _rank in ranked])
     hits = [
-        _hit(
-            r,
-            title=headlines.get(r.pk, (r.title, ""))[0],
-            snippet=headlines.get(r.pk, ("", ""))[1],
-            rank=r.rank,
-        )
-        for r in rows
+        _hit(rows[pk][0], title=rows[pk][1], snippet=rows[pk][2], rank=rank)
+        for pk, rank in ranked
+        if pk in rows
     ]
+    page = Paginator(_Window(total, hits), per_page).get_page(number)
     return SearchPage(query=query, hits=hits, page=page, total=total, kind_counts=kind_counts)
 
 
-def _headlines(tsq: str, params: list[str], ids: list[int]) -> dict[int, tuple[str, str]]:
-    """ts_headline is costly, so only for the page shown."""
+def _rows(tsq: str, params: list[str], ids: list[int]) -> dict[int, tuple]:
+    """The page's entries with their headlines (ts_headline is costly: only these)."""
     if not ids:
         return {}
     # Fixed SQL text; the words are parameters.
-    headline = "ts_headline('russian', title, q, %s), ts_headline('russian', body, q, %s)"
-    source = f"portal_searchentry, (SELECT {tsq} AS q) AS tq"
-    sql = " ".join(["SELECT id,", headline, "FROM", source, "WHERE id = ANY(%s)"])
+    sql = f"""
+        SELECT id, kind, object_id, url, elements, status, updated_at,
+               ts_headline('russian', title, q, %s),
+               ts_headline('russian', left(body, {HEADLINE_CHARS}), q, %s)
+        FROM portal_searchentry, (SELECT {tsq} AS q) AS tq
+        WHERE id = ANY(%s)
+    """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [_HEADLINE_TITLE, _HEADLINE_BODY, *params, ids])
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        found = {}
+        for pk, kind, object_id, url, elements, status, updated_at, title, body in cursor:
+            entry = SearchEntry(
+                id=pk,
+                kind=kind,
+                object_id=object_id,
+                url=url,
+                elements=elements,
+                status=status,
+                updated_at=updated_at,
+            )
+            found[pk] = (entry, title, body)
+        return found
 
 
 # --- SQLite and others ------------------------------------------------------------

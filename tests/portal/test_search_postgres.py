@@ -104,3 +104,49 @@ def test_the_page_costs_the_same_queries_at_any_page(client_for, carol, alice, b
         assert response.status_code == 200 and b"<mark>Runbook</mark>" in response.content
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_sql_path_writes_what_the_documents_say():
+    """Nodes and GPUs are indexed by one INSERT … SELECT on PostgreSQL: each entry
+    must read as the provider's own documents would have written it."""
+    from django.utils import timezone
+
+    from inventory.models import Cluster, Gpu, Node
+    from portal.models import SearchEntry
+    from portal.registry import registry
+    from portal.search import search_refresh
+    from portal.search.index import _entry, _render
+
+    now = timezone.now()
+    cluster = Cluster.objects.create(name="dgx")
+    node = Node.objects.create(
+        cluster=cluster, name="gpu-001", first_seen_at=now, changed_at=now, ready=True,
+        gpu_product="NVIDIA-A100", os_image="Ubuntu <22.04>", roles=["worker", "gpu"],
+    )  # fmt: skip
+    on_node = Gpu.objects.create(
+        cluster=cluster, node=node, node_name="gpu-001", uuid="GPU-1", index=0,
+        product="NVIDIA A100", first_seen_at=now, changed_at=now, driver_version="535.54.03",
+    )  # fmt: skip
+    loose = Gpu.objects.create(
+        cluster=cluster, node_name="gone-node", uuid="GPU-2", index=1, product="T4",
+        first_seen_at=now, changed_at=now, idle_since=now,
+    )  # fmt: skip
+    fields = ("url", "title", "body", "elements", "status", "updated_at")
+    for kind, ids in (("node", [node.pk]), ("gpu", [on_node.pk, loose.pk])):
+        provider = registry.search_providers[kind]
+        expected = {
+            e.object_id: tuple(getattr(e, f) for f in fields)
+            for e in (_render(_entry(kind, d, folded=False)) for d in provider.documents(ids))
+        }
+        search_refresh(kind, ids)
+        written = {
+            e.object_id: tuple(getattr(e, f) for f in fields)
+            for e in SearchEntry.objects.filter(kind=kind)
+        }
+        assert written == expected, kind
+        assert search_refresh(kind, ids) == 0  # nothing changed: nothing written
+    assert search("worker").hits[0].object_id == str(node.pk)
+    # A node that is gone leaves the index.
+    Node.objects.filter(pk=node.pk).update(gone_at=now)
+    search_refresh("node", [node.pk])
+    assert not SearchEntry.objects.filter(kind="node").exists()
