@@ -5,6 +5,7 @@ from knowledge.models.adr import (
     AdrRevision,
     AdrStatusChange,
     AdrSubject,
+    AdrSupersedeProposal,
     Tag,
 )
 from knowledge.models.onboarding import Enrolment, StepCompletion, Track, TrackStep
@@ -18,6 +19,7 @@ __all__ = [
     "AdrRevision",
     "AdrStatusChange",
     "AdrSubject",
+    "AdrSupersedeProposal",
     "Assignment",
     "Enrolment",
     "Role",

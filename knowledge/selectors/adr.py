@@ -33,9 +33,9 @@ def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "")
         qs = qs.filter(elements__code=element)
     if q:
         query = Q(title__icontains=q)
-        if q.upper().startswith("ADR-") and q[4:].isdigit():
+        if q.upper().startswith("ADR-") and q[4:].isdecimal():
             query |= Q(number=int(q[4:]))
-        elif q.isdigit():
+        elif q.isdecimal():  # "¹" is a digit but no number int() reads
             query |= Q(number=int(q))
         qs = qs.filter(query)
     return qs.distinct().order_by("-number")

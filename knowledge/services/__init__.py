@@ -12,6 +12,7 @@ from knowledge.services.adr import (
     adr_update,
 )
 from knowledge.services.adr_import import AdrImportReport, adr_import, adr_import_directory
+from knowledge.services.adr_proposals import adr_supersede_propose
 from knowledge.services.adr_subjects import adr_component_link, adr_component_unlink
 from knowledge.services.onboarding import (
     enrolment_create,
@@ -38,6 +39,7 @@ __all__ = [
     "adr_link_remove",
     "adr_reject",
     "adr_supersede",
+    "adr_supersede_propose",
     "adr_update",
     "assignment_set",
     "enrolment_create",
