@@ -289,3 +289,11 @@ def test_the_editor_names_the_reviewers_and_saves_and_submits_in_one_click(
         "Newest\n",
         "Newer words",
     )
+
+
+def test_a_refusal_is_a_styled_page_that_names_the_role_needed(client_for, carol):
+    response = client_for(carol).get("/procedures/new/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This needs the role “Editor”." in html and "Your roles: Viewer." in html
+    assert 'class="skip-link" href="#content"' in html and 'id="content"' in html
