@@ -105,7 +105,8 @@ def test_task_lists_render_as_checkboxes_that_cannot_be_used():
     from portal.markdown import render_markdown
 
     html = str(render_markdown("- [ ] get a laptop\n- [x] meet **Alice**\n- plain item\n"))
-    assert '<li class="task"><input type="checkbox" disabled="disabled"> get a laptop</li>' in html
+    assert '<li class="task"><input ' in html and "> get a laptop</li>" in html
+    assert html.count('type="checkbox"') == 2 and html.count('disabled="disabled"') == 2
     assert 'checked="checked"' in html and "<strong>Alice</strong>" in html
     assert "<li>plain item</li>" in html
 
@@ -115,4 +116,4 @@ def test_an_input_written_in_the_text_becomes_a_disabled_checkbox():
 
     html = str(render_markdown('<input type="password" name="p" onfocus="alert(1)">'))
     assert "password" not in html and "onfocus" not in html and "name=" not in html
-    assert 'type="checkbox" disabled="disabled"' in html
+    assert 'type="checkbox"' in html and 'disabled="disabled"' in html
