@@ -40,6 +40,9 @@ class InventoryConfig(AppConfig):
         registry.add_work_panel(
             WorkPanel("critical-findings", "inventory/_work_findings.html", _findings_work, 60)
         )
+        from inventory.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)
         registry.add_seeder(40, "inventory demo", demo_inventory_seed)
         on_scrape(_publish_findings)
 

@@ -10,10 +10,13 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from portal import checks, home  # noqa: F401
+        from portal.audit_verbs import VERBS
         from portal.notifications import setup as notifications_setup
         from portal.reference import ensure_reference_rows
+        from portal.registry import registry
         from portal.search import index as search_index
 
+        registry.add_audit_verbs(VERBS)
         notifications_setup.connect()
         home.register()
         search_index.register()

@@ -71,6 +71,8 @@ class Registry:
     work_panels: list[WorkPanel] = field(default_factory=list)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
     notification_kinds: dict[str, str] = field(default_factory=dict)
+    # Audit verbs ("procedure.version_approve") and how the audit log names them.
+    audit_verbs: dict[str, str] = field(default_factory=dict)
     nav_items: list[tuple[int, str, str, str]] = field(default_factory=list)
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
@@ -117,6 +119,12 @@ class Registry:
 
     def add_search_provider(self, provider: SearchProvider) -> None:
         self.search_providers[provider.kind] = provider
+
+    def add_audit_verbs(self, labels: dict[str, str]) -> None:
+        for verb, label in labels.items():
+            if self.audit_verbs.get(verb, label) != label:
+                raise ValueError(f"audit verb {verb!r} labelled twice")
+            self.audit_verbs[verb] = label
 
     def add_notification_kind(self, key: str, label: str) -> None:
         self.notification_kinds[key] = label

@@ -38,3 +38,13 @@ def query_replace(context, **kwargs):
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def audit_verb(verb: str) -> str:
+    """The audit log's name for a verb, in the reader's language (the code itself
+    when no app named it)."""
+    from portal.registry import registry
+
+    label = registry.audit_verbs.get(verb)
+    return str(label) if label is not None else verb

@@ -113,3 +113,12 @@ def test_a_second_panel_under_a_taken_key_is_refused():
 def test_the_draft_link_opens_the_editor(client_for, alice):
     draft = draft_of(make_procedure(alice))
     assert f"/v{draft.number}/edit/" in _my_work(client_for(alice))
+
+
+def test_the_audit_log_names_actions_in_the_readers_language(client_for, alice, dave):
+    draft_of(make_procedure(alice))
+    c = client_for(dave)
+    assert "Procedure created" in c.get("/audit/").content.decode()
+    c.cookies["django_language"] = "ru"
+    html = c.get("/audit/").content.decode()
+    assert "Регламент создан" in html and ">procedure.create<" not in html
