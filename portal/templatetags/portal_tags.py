@@ -48,3 +48,11 @@ def audit_verb(verb: str) -> str:
 
     label = registry.audit_verbs.get(verb)
     return str(label) if label is not None else verb
+
+
+@register.filter
+def status_label(code: str, kind: str) -> str:
+    """A search hit's status in the reader's language: ``hit.status|status_label:hit.kind``."""
+    from portal.registry import registry
+
+    return registry.status_label(kind, code)

@@ -122,3 +122,15 @@ def test_the_audit_log_names_actions_in_the_readers_language(client_for, alice, 
     c.cookies["django_language"] = "ru"
     html = c.get("/audit/").content.decode()
     assert "Регламент создан" in html and ">procedure.create<" not in html
+
+
+def test_search_badges_name_statuses_in_the_readers_language():
+    from django.utils import translation
+
+    from portal.templatetags.portal_tags import status_label
+
+    with translation.override("ru"):
+        assert status_label("current", "procedure") == "Действует"
+        assert status_label("first_week", "onboarding_step") == "Первая неделя"
+        assert status_label("auxiliary", "component") != "auxiliary"
+    assert status_label("something_new", "procedure") == "something_new"
