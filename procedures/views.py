@@ -81,10 +81,17 @@ def procedure_list(request):
             200,
         )
     page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+    readers = selectors.readers().count()
+    selectors.coverage(page.object_list, readers)
     return render(
         request,
         "procedures/list.html",
-        {"page": page, "form": form, "may_create": can(request.user, "procedure.create")},
+        {
+            "page": page,
+            "form": form,
+            "readers": readers,
+            "may_create": can(request.user, "procedure.create"),
+        },
         status=status,
     )
 

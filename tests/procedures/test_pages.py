@@ -297,3 +297,12 @@ def test_a_refusal_is_a_styled_page_that_names_the_role_needed(client_for, carol
     html = response.content.decode()
     assert "This needs the role “Editor”." in html and "Your roles: Viewer." in html
     assert 'class="skip-link" href="#content"' in html and 'id="content"' in html
+
+
+def test_the_list_is_one_table_with_a_bar_of_who_has_acknowledged(client_for, alice, bob, carol):
+    version = approved(alice, bob, title="Read me")
+    services.procedure_acknowledge(actor=carol, procedure=version.procedure)
+    html = client_for(carol).get("/procedures/").content.decode()
+    assert html.count('<table class="table procedure-table">') == 1
+    # alice, bob and carol read procedures; carol has acknowledged.
+    assert '<rect width="33" height="10"' in html and "1/3" in html
