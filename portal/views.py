@@ -59,8 +59,10 @@ def audit_list(request):
 
 
 def bad_request(request, message: str):
-    """A styled 400 that says what was wrong with the address or the form."""
-    return render(request, "400.html", {"message": message}, status=400)
+    """A styled 400 that says what was wrong with the address or the form. Not named
+    400.html: Django's own handler would then render it for a disallowed host, before
+    anything (static files included) can be trusted."""
+    return render(request, "portal/bad_request.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):
