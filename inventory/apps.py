@@ -17,7 +17,7 @@ class InventoryConfig(AppConfig):
         from inventory.services import demo_inventory_seed
         from portal.elements import ElementCode
         from portal.metrics import on_scrape
-        from portal.registry import HomePanel, registry
+        from portal.registry import HomePanel, WorkPanel, registry
 
         register_certificate_rule()
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
@@ -39,6 +39,12 @@ class InventoryConfig(AppConfig):
                 order=10,
             )
         )
+        registry.add_work_panel(
+            WorkPanel("critical-findings", "inventory/_work_findings.html", _findings_work, 60)
+        )
+        from inventory.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)
         registry.add_seeder(40, "inventory demo", demo_inventory_seed)
         on_scrape(_publish_findings)
 
@@ -63,6 +69,32 @@ def _software_panel(request) -> dict:
 
     key = f"inventory-software-{inventory_generation()}"
     return cached_panel(key, PANEL_TTL, software_panel, request=request)
+
+
+def _findings_work(request) -> dict | None:
+    """ "My work" for administrators: the critical findings, computed at most once a
+    minute for everybody (the rules read the whole inventory)."""
+    from portal.home import PANEL_TTL, cached_panel
+    from portal.policy import can
+
+    if not can(request.user, "portal.admin"):
+        return None
+
+    def build() -> dict:
+        from inventory.choices import Severity
+        from inventory.findings import findings_compute
+
+        critical = [f for f in findings_compute() if f.severity == Severity.CRITICAL]
+        return {
+            "count": len(critical),
+            "findings": [
+                {"title": str(f.title), "object": f.object_label, "url": f.url}
+                for f in critical[:5]
+            ],
+        }
+
+    panel = cached_panel("critical-findings", PANEL_TTL, build, request=request)
+    return panel if panel["count"] else None
 
 
 def _publish_findings() -> None:

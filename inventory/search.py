@@ -12,7 +12,9 @@ from django.db.models.functions import Cast, Concat, NullIf
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
+from inventory.choices import ComponentCategory
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, search_refresh_on_commit
@@ -209,4 +211,7 @@ if Node is not None:
         registry.add_search_provider(
             SearchProvider(kind=kind, label=label, documents=documents, order=order, rows=rows)
         )
+    registry.add_status_labels(KIND_NODE, {"ready": _("Ready"), "not_ready": _("Not ready")})
+    registry.add_status_labels(KIND_GPU, {"idle": _("idle")})
+    registry.add_status_labels(KIND_COMPONENT, dict(ComponentCategory.choices))
     post_save.connect(_sync_saved, sender=SyncRun, dispatch_uid="search-inventory-sync")

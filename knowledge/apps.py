@@ -45,4 +45,7 @@ class KnowledgeConfig(AppConfig):
         registry.add_work_panel(
             WorkPanel("proposals", "knowledge/_work_proposals.html", own_proposals_panel, 50)
         )
+        from knowledge.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)
         registry.add_seeder(30, "knowledge", seed_knowledge)

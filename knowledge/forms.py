@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from knowledge.choices import LinkKind, Phase, StepKind
+from knowledge.choices import AdrStatus, LinkKind, Phase, StepKind
 from knowledge.models import Adr, Role, Track, TrackStep
 from knowledge.models.adr import SECTION_FIELDS
 from knowledge.models.onboarding import STEP_FIELDS
@@ -45,6 +45,14 @@ class AdrForm(forms.Form):
         label=_("Pros and cons of the options"), widget=forms.Textarea, required=False
     )
     more_info = forms.CharField(label=_("More information"), widget=forms.Textarea, required=False)
+    supersedes = forms.ModelMultipleChoiceField(
+        label=_("Supersedes"),
+        queryset=Adr.objects.filter(
+            status__in=[AdrStatus.ACCEPTED, AdrStatus.DEPRECATED, AdrStatus.PROPOSED]
+        ).order_by("-number"),
+        required=False,
+        help_text=_("Takes effect when this record is accepted."),
+    )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @classmethod
@@ -85,11 +93,21 @@ class StatusNoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+def _other_records(form, field: str, adr: Adr | None) -> None:
+    """A record is never offered as a link target to itself."""
+    if adr is not None:
+        form.fields[field].queryset = form.fields[field].queryset.exclude(pk=adr.pk)
+
+
 class SupersedeForm(forms.Form):
     old = forms.ModelChoiceField(
         label=_("Record this one supersedes"), queryset=Adr.objects.order_by("-number")
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, adr: Adr | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _other_records(self, "old", adr)
 
 
 class LinkForm(forms.Form):
@@ -101,6 +119,10 @@ class LinkForm(forms.Form):
         ],
     )
     target = forms.ModelChoiceField(label=_("Record"), queryset=Adr.objects.order_by("-number"))
+
+    def __init__(self, *args, adr: Adr | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _other_records(self, "target", adr)
 
 
 class ComponentChoiceField(forms.ModelChoiceField):

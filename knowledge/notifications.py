@@ -64,3 +64,36 @@ if Adr is not None:
     notification_rule("adr.accept")(_decided("adr_accepted"))
     notification_rule("adr.reject")(_decided("adr_rejected"))
     notification_check("knowledge.onboarding_overdue")(onboarding_overdue)
+
+
+def onboarding_completed(event):
+    """The step that finished a track tells the buddy, once per enrolment."""
+    from django.urls import reverse
+
+    from knowledge.selectors.onboarding import enrolments_of, progress_of
+
+    person = event.actor
+    if person is None:
+        return []
+    team = reverse("knowledge:onboarding-team")
+    return [
+        Message(
+            kind=NotificationKind.ONBOARDING_COMPLETED,
+            recipients=[p.enrolment.buddy_id],
+            text_key="onboarding_completed",
+            params={
+                "person": person.get_full_name() or person.get_username(),
+                "object": p.enrolment.track.display_title,
+            },
+            url=f"{team}#enrolment-{p.enrolment.pk}",
+            dedup_key=f"onboarding-done:{p.enrolment.pk}",
+        )
+        for p in progress_of(enrolments_of(person))
+        if p.enrolment.buddy_id and p.total and p.done == p.total
+    ]
+
+
+if Enrolment is not None:
+    # Acknowledging a procedure completes its step too, so both events may finish a track.
+    notification_rule("onboarding.step_complete")(onboarding_completed)
+    notification_rule("procedure.acknowledge")(onboarding_completed)

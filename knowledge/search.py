@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 
+from knowledge.choices import AdrStatus, Phase
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
@@ -118,6 +119,10 @@ if Adr is not None:
             SearchProvider(kind=kind, label=label, documents=documents, order=order)
         )
         handler = _refresher(kind)
+        if kind in (KIND_ADR, KIND_STEP):
+            registry.add_status_labels(
+                kind, dict(AdrStatus.choices if kind == KIND_ADR else Phase.choices)
+            )
         post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"search-{kind}")
         post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"search-{kind}-del")
     for kind, model in ((KIND_ADR, Adr), (KIND_ACTIVITY, Activity)):

@@ -11,10 +11,13 @@ class PortalConfig(AppConfig):
 
         from portal import checks, home  # noqa: F401
         from portal.api_tokens import rules as api_token_rules  # noqa: F401
+        from portal.audit_verbs import VERBS
         from portal.notifications import setup as notifications_setup
         from portal.reference import ensure_reference_rows
+        from portal.registry import registry
         from portal.search import index as search_index
 
+        registry.add_audit_verbs(VERBS)
         notifications_setup.connect()
         home.register()
         search_index.register()

@@ -22,7 +22,8 @@ def site_url_check(app_configs, **kwargs):
     if not settings.SITE_URL_SET:
         return [
             Warning(
-                f"SITE_URL is not set: links in e-mails and webhooks go to {settings.SITE_URL}.",
+                f"SITE_URL is not set and no host in ALLOWED_HOSTS gives it: links in e-mails "
+                f"and webhooks go to {settings.SITE_URL}.",
                 hint="Set SITE_URL to the portal's public address, e.g. https://portal.example.org.",
                 id="portal.W002",
             )

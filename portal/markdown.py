@@ -7,7 +7,9 @@ Nothing else in the project turns Markdown into HTML; templates use the
 from __future__ import annotations
 
 import html
+import re
 import threading
+import xml.etree.ElementTree as etree
 
 import markdown as md
 import nh3
@@ -15,7 +17,40 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+_TASK_RE = re.compile(r"^\[([ xX])\]\s+")
+
+
+class _TaskListTreeprocessor(Treeprocessor):
+    """ "- [ ] step" and "- [x] step" (GitHub's task lists) become list items with a
+    checkbox, shown, never submitted: the sanitizer makes every input a disabled
+    checkbox whatever the text asked for."""
+
+    def run(self, root):
+        for item in root.iter("li"):
+            holder = item
+            if not (item.text or "").strip() and len(item) and item[0].tag == "p":
+                holder = item[0]  # a loose list wraps its items in paragraphs
+            match = _TASK_RE.match(holder.text or "")
+            if not match:
+                continue
+            box = etree.Element("input", {"type": "checkbox"})
+            if match.group(1) in "xX":
+                box.set("checked", "checked")
+            box.tail = " " + holder.text[match.end() :]
+            holder.text = ""
+            holder.insert(0, box)
+            item.set("class", "task")
+        return root
+
+
+class TaskListExtension(Extension):
+    def extendMarkdown(self, md_instance):
+        md_instance.treeprocessors.register(_TaskListTreeprocessor(md_instance), "tasklist", 5)
+
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -26,6 +61,7 @@ EXTENSIONS = [
     "markdown.extensions.sane_lists",
     "markdown.extensions.def_list",
     "markdown.extensions.attr_list",
+    TaskListExtension(),
 ]
 EXTENSION_CONFIGS = {
     "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
@@ -36,7 +72,7 @@ EXTENSION_CONFIGS = {
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
     "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+    "input", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
     "td", "tfoot", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
@@ -51,7 +87,11 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
+    "li": {"class"},
+    "input": {"checked"},
 }
+# Every input that survives is a disabled checkbox (a task list's), whatever its source.
+SET_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -76,6 +116,7 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        set_tag_attribute_values=SET_ATTRIBUTES,
     )
 
 

@@ -68,9 +68,18 @@ def rule(action: str) -> Callable[[Rule], Rule]:
     return register
 
 
+_NEEDS: dict[str, PortalRole] = {}
+
+
 def role_rule(action: str, role: PortalRole) -> None:
     """Register an action that only needs a role."""
     rule(action)(lambda user, obj=None: has_role(user, role))
+    _NEEDS[action] = role
+
+
+def needed_role(action: str | None) -> PortalRole | None:
+    """The role an action needs, when a role is all it needs (for the 403 page)."""
+    return _NEEDS.get(action or "")
 
 
 def can(user, action: str, obj=None) -> bool:

@@ -103,6 +103,10 @@ class Registry:
     work_panels: list[WorkPanel] = field(default_factory=list)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
     notification_kinds: dict[str, str] = field(default_factory=dict)
+    # Audit verbs ("procedure.version_approve") and how the audit log names them.
+    audit_verbs: dict[str, str] = field(default_factory=dict)
+    # (search kind, status code) -> what a reader is shown for the status badge.
+    status_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     nav_items: list[tuple[int, str, str, str]] = field(default_factory=list)
     # (order, name, callable(stdout, demo: bool)) run by `manage.py seed_portal`.
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
@@ -157,6 +161,21 @@ class Registry:
     def add_search_provider(self, provider: SearchProvider) -> None:
         _once(self.search_providers, provider.kind, "search kind")
         self.search_providers[provider.kind] = provider
+
+    def add_audit_verbs(self, labels: dict[str, str]) -> None:
+        for verb, label in labels.items():
+            if self.audit_verbs.get(verb, label) != label:
+                raise ValueError(f"audit verb {verb!r} labelled twice")
+            self.audit_verbs[verb] = label
+
+    def add_status_labels(self, kind: str, labels: dict[str, str]) -> None:
+        """The words for the statuses a search kind's documents carry."""
+        for code, label in labels.items():
+            self.status_labels[(kind, code)] = label
+
+    def status_label(self, kind: str, code: str) -> str:
+        label = self.status_labels.get((kind, code))
+        return str(label) if label is not None else code
 
     def add_notification_kind(self, key: str, label: str) -> None:
         _once(self.notification_kinds, key, "notification kind")

@@ -82,9 +82,17 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 # The portal's public address: e-mails and webhooks (sent by workers, with no
-# request at hand) build their links from it.
-SITE_URL_SET = bool(env("SITE_URL", ""))
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# request at hand) build their links from it. Unset in production, it is the first
+# plain host of ALLOWED_HOSTS over https; SITE_URL_SET says whether it is known.
+_PUBLIC_HOST = next((h for h in ALLOWED_HOSTS if h and "*" not in h and h[0] != "."), "")
+SITE_URL = env("SITE_URL", "").rstrip("/")
+SITE_URL_SET = bool(SITE_URL) or bool(_PUBLIC_HOST and not (DEBUG or TESTING))
+if not SITE_URL:
+    SITE_URL = (
+        f"https://{_PUBLIC_HOST}"
+        if _PUBLIC_HOST and not (DEBUG or TESTING)
+        else "http://127.0.0.1:8000"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -134,7 +134,7 @@ def refusal_response(request, message: str, field: str = "non_field_errors", sta
         )
     return render(
         request,
-        "400.html",
+        "portal/bad_request.html",
         {"message": message},
         status=status,
     )

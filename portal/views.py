@@ -11,8 +11,9 @@ from django.views.decorators.cache import never_cache
 from portal.denials import record_denial
 from portal.elements import ElementCode
 from portal.models import AuditEvent
-from portal.policy import require
+from portal.policy import needed_role, require, roles_of
 from portal.registry import registry
+from portal.roles import PortalRole
 from portal.validation import is_api, refusal_response
 
 
@@ -65,7 +66,14 @@ def permission_denied(request, exception=None):
     )
     if is_api(request):
         return JsonResponse({"detail": message, "code": "permission_denied"}, status=403)
-    return render(request, "403.html", {"message": message}, status=403)
+    role = needed_role(getattr(exception, "action", None))
+    held = [r.label for r in PortalRole if r.value in roles_of(request.user)]
+    return render(
+        request,
+        "403.html",
+        {"message": message, "role": role.label if role else "", "held": held},
+        status=403,
+    )
 
 
 def page_not_found(request, exception=None):

@@ -42,6 +42,9 @@ class ProceduresConfig(AppConfig):
             ("drafts", "procedures/_work_drafts.html", own_drafts_panel, 40),
         ):
             registry.add_work_panel(WorkPanel(key, template, build, order))
+        from procedures.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)
         registry.add_seeder(20, "procedures", seed_procedures)
         # Categories come back after a flush (transactional tests, `manage.py flush`).
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="procedure-categories")

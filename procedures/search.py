@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
 from portal.search.kinds import KIND_LABELS
-from procedures.choices import VersionStatus
+from procedures.choices import VersionPhase, VersionStatus
 from procedures.models import Procedure, ProcedureVersion
 
 KIND_PROCEDURE = "procedure"
@@ -131,6 +131,18 @@ registry.add_search_provider(
         documents=version_documents,
         order=11,
     )
+)
+registry.add_status_labels(
+    KIND_PROCEDURE,
+    {
+        "current": VersionPhase.CURRENT.label,
+        "draft": VersionStatus.DRAFT.label,
+        "withdrawn": VersionStatus.WITHDRAWN.label,
+    },
+)
+registry.add_status_labels(
+    KIND_VERSION,
+    {"scheduled": VersionPhase.SCHEDULED.label, "superseded": VersionPhase.SUPERSEDED.label},
 )
 post_save.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure")
 post_delete.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure-del")

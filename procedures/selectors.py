@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from portal import diffing
@@ -69,7 +78,25 @@ def procedure_list(
         qs = qs.overdue(now)
     elif status == "withdrawn":
         qs = qs.filter(withdrawn_at__isnull=False)
+    acks = Acknowledgement.objects.filter(
+        procedure=OuterRef("pk"), major=OuterRef("current_major")
+    ).order_by()
+    qs = qs.annotate(
+        ack_count=Subquery(
+            acks.values("procedure").annotate(n=Count("id")).values("n")[:1],
+            output_field=IntegerField(),
+        )
+    )
     return qs.order_by("category__order", "category__name", "title")
+
+
+def coverage(procedures, readers_count: int) -> None:
+    """Set ``coverage`` (0–100) on each procedure of a page of ``procedure_list``:
+    the share of readers who acknowledged its current major."""
+    for p in procedures:
+        done = p.ack_count or 0
+        p.coverage = round(100 * done / readers_count) if readers_count else 0
+        p.coverage_done = done
 
 
 def procedure_for_page(slug: str, now=None) -> Procedure:

@@ -81,10 +81,17 @@ def procedure_list(request):
             200,
         )
     page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+    readers = selectors.readers().count()
+    selectors.coverage(page.object_list, readers)
     return render(
         request,
         "procedures/list.html",
-        {"page": page, "form": form, "may_create": can(request.user, "procedure.create")},
+        {
+            "page": page,
+            "form": form,
+            "readers": readers,
+            "may_create": can(request.user, "procedure.create"),
+        },
         status=status,
     )
 
@@ -282,6 +289,8 @@ def version_new(request, slug):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
+                if request.POST.get("then") == "submit":
+                    return _submit_saved(request, version)
                 messages.success(request, _("Draft %(number)s saved.") % {"number": version.number})
                 return redirect("procedures:version-edit", slug, version.major, version.minor)
         status = 400
@@ -333,6 +342,18 @@ def _version_context(request, version, review_form=None) -> dict:
         "review_form": review_form
         or ReviewForm(initial={"content_sha256": version.content_sha256}),
     }
+
+
+def _submit_saved(request, version):
+    """ "Save and submit" from the editor: one click, and nothing typed is left behind."""
+    slug = version.procedure.slug
+    try:
+        services.version_submit(actor=request.user, version=version, revision=version.revision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("procedures:version-edit", slug, version.major, version.minor)
+    messages.success(request, _("Saved and submitted for review."))
+    return redirect("procedures:version", slug, version.major, version.minor)
 
 
 def _editor(request, context: dict, status: int = 200):
@@ -402,14 +423,7 @@ def version_edit(request, slug, major, minor):
             request, {"form": form, "version": version, "procedure": procedure}, status=400
         )
     if request.POST.get("then") == "submit":
-        # "Save and submit" from the editor: one click, and nothing typed is left behind.
-        try:
-            services.version_submit(actor=request.user, version=saved, revision=saved.revision)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("procedures:version-edit", slug, saved.major, saved.minor)
-        messages.success(request, _("Saved and submitted for review."))
-        return redirect("procedures:version", slug, saved.major, saved.minor)
+        return _submit_saved(request, saved)
     messages.success(request, _("Draft %(number)s saved.") % {"number": saved.number})
     return redirect("procedures:version-edit", slug, saved.major, saved.minor)
 

@@ -5,6 +5,7 @@ from knowledge.models.adr import (
     AdrLink,
     AdrRevision,
     AdrStatusChange,
+    AdrSupersedeProposal,
     Tag,
 )
 from knowledge.models.onboarding import Enrolment, StepCompletion, Track, TrackStep
@@ -18,6 +19,7 @@ __all__ = [
     "AdrLink",
     "AdrRevision",
     "AdrStatusChange",
+    "AdrSupersedeProposal",
     "Assignment",
     "Enrolment",
     "Role",

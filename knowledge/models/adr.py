@@ -250,3 +250,26 @@ class AdrComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.adr.code} → component {self.component_id}"
+
+
+class AdrSupersedeProposal(models.Model):
+    """An editor's proposal, made with a new record, that it supersedes ``old``. It
+    changes nothing until the record is accepted: ``adr_accept`` then links the two
+    and marks ``old`` superseded; a rejection drops it."""
+
+    adr = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="supersede_proposals")
+    old = models.ForeignKey(Adr, on_delete=models.CASCADE, related_name="proposed_successors")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["adr", "old"], name="one_supersede_proposal_per_pair"),
+            models.CheckConstraint(condition=~Q(adr=F("old")), name="supersede_proposal_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adr} proposes to supersede {self.old}"

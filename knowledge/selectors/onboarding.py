@@ -196,3 +196,36 @@ def onboarding_panel(request) -> dict | None:
         todo += [s for s in p.steps if s.state == StepState.BLOCKED]
         tracks.append({"progress": p, "next": todo[:NEXT_STEPS], "left": len(todo)})
     return {"tracks": tracks}
+
+
+@dataclass
+class ReadStep:
+    enrolment: Enrolment
+    step: TrackStep
+
+
+def open_read_step(user, adr) -> ReadStep | None:
+    """The first of ``user``'s onboarding steps that asks them to read ``adr`` and is
+    not done yet (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    step = (
+        TrackStep.objects.filter(kind=StepKind.READ_ADR, adr=adr, track__enrolments__user=user)
+        .exclude(completions__enrolment__user=user)
+        .select_related("track")
+        .order_by("pk")
+        .first()
+    )
+    if step is None:
+        return None
+    enrolment = Enrolment.objects.filter(user=user, track_id=step.track_id).first()
+    return ReadStep(enrolment, step) if enrolment else None
+
+
+def successors_of(adr_ids) -> dict:
+    """For superseded records: the record that supersedes each (one query)."""
+    from knowledge.choices import LinkKind
+    from knowledge.models import AdrLink
+
+    links = AdrLink.objects.filter(target_id__in=list(adr_ids), kind=LinkKind.SUPERSEDES)
+    return {link.target_id: link.source for link in links.select_related("source")}

@@ -13,6 +13,7 @@ from knowledge.services.adr import (
 )
 from knowledge.services.adr_components import adr_component_link, adr_component_unlink
 from knowledge.services.adr_import import AdrImportReport, adr_import, adr_import_directory
+from knowledge.services.adr_proposals import adr_supersede_propose
 from knowledge.services.onboarding import (
     enrolment_create,
     step_acknowledge,
@@ -39,6 +40,7 @@ __all__ = [
     "adr_link_remove",
     "adr_reject",
     "adr_supersede",
+    "adr_supersede_propose",
     "adr_update",
     "assignment_set",
     "enrolment_create",

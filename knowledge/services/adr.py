@@ -301,12 +301,20 @@ def _status_action(action: str, actor, adr: Adr, note: str) -> Adr:
 
 @transaction.atomic
 def adr_accept(*, actor, adr: Adr, note: str = "") -> Adr:
-    return _status_action("accept", actor, adr, note)
+    from knowledge.services.adr_proposals import supersede_proposals_apply
+
+    accepted = _status_action("accept", actor, adr, note)
+    supersede_proposals_apply(actor=actor, adr=accepted)  # what it proposed takes effect now
+    return accepted
 
 
 @transaction.atomic
 def adr_reject(*, actor, adr: Adr, note: str = "") -> Adr:
-    return _status_action("reject", actor, adr, note)
+    from knowledge.services.adr_proposals import supersede_proposals_drop
+
+    rejected = _status_action("reject", actor, adr, note)
+    supersede_proposals_drop(adr=rejected)
+    return rejected
 
 
 @transaction.atomic

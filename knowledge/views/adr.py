@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory.models import Component
 from knowledge import services
-from knowledge.choices import STATUS_ACTIONS, AdrStatus
+from knowledge.choices import STATUS_ACTIONS, AdrStatus, LinkKind
 from knowledge.forms import AdrForm, ComponentLinkForm, LinkForm, StatusNoteForm, SupersedeForm
 from knowledge.models import Adr, AdrLink, AdrRevision, Tag
 from knowledge.models.adr import SECTION_FIELDS
@@ -71,6 +73,22 @@ def _get_adr(number: int) -> Adr:
         raise Http404 from exc
 
 
+# Buttons say what they do; the statuses they lead to are shown as badges.
+ACTION_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "reject": gettext_lazy("Reject"),
+    "deprecate": gettext_lazy("Deprecate"),
+}
+
+
+def _open_read_step(request, adr: Adr):
+    """The person's open onboarding step asking them to read this record, if any:
+    the page then offers "mark read" and the way back to the track."""
+    from knowledge.selectors.onboarding import open_read_step
+
+    return open_read_step(request.user, adr)
+
+
 @login_required
 def adr_detail(request, number: int):
     require(request.user, "portal.read")
@@ -90,13 +108,18 @@ def adr_detail(request, number: int):
             "changes": changes,
             "revisions": revisions,
             "status_actions": [
-                (action, AdrStatus(to).label)
-                for action, (allowed, to) in STATUS_ACTIONS.items()
+                (action, ACTION_LABELS[action])
+                for action, (allowed, _to) in STATUS_ACTIONS.items()
                 if adr.status in allowed
             ],
+            "proposals": list(adr.supersede_proposals.select_related("old")),
+            "successors": [
+                link.source for link in adr.links_in.all() if link.kind == LinkKind.SUPERSEDES
+            ],
+            "step": _open_read_step(request, adr),
             "note_form": StatusNoteForm(),
-            "supersede_form": SupersedeForm(),
-            "link_form": LinkForm(),
+            "supersede_form": SupersedeForm(adr=adr),
+            "link_form": LinkForm(adr=adr),
             "components": components_of(adr),
             # Built only for editors: the choices are every running component.
             "component_form": (ComponentLinkForm() if can(request.user, "adr.edit", adr) else None),
@@ -110,7 +133,12 @@ def adr_create(request):
     form = AdrForm(request.POST or None, initial=AdrForm.initial_for(None))
     if request.method == "POST" and form.is_valid():
         try:
-            adr = services.adr_create(actor=request.user, **form.service_kwargs())
+            with transaction.atomic():
+                adr = services.adr_create(actor=request.user, **form.service_kwargs())
+                if form.cleaned_data["supersedes"]:
+                    services.adr_supersede_propose(
+                        actor=request.user, adr=adr, olds=form.cleaned_data["supersedes"]
+                    )
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
@@ -129,6 +157,7 @@ def adr_edit(request, number: int):
     adr = _get_adr(number)
     require(request.user, "adr.edit", adr)
     form = AdrForm(request.POST or None, initial=AdrForm.initial_for(adr))
+    del form.fields["supersedes"]  # proposed with the record; later through its page
     if request.method == "POST" and form.is_valid():
         revision = form.cleaned_data.get("revision") or adr.revision
         try:
@@ -194,6 +223,20 @@ def adr_supersede(request, number: int):
         return back_with_errors(
             request, ValidationError(_("Choose the record to supersede.")), adr.get_absolute_url()
         )
+    if adr.status == AdrStatus.PROPOSED:
+        # A proposed record only proposes: it supersedes once it is accepted.
+        try:
+            services.adr_supersede_propose(
+                actor=request.user, adr=adr, olds=[form.cleaned_data["old"]]
+            )
+        except ValidationError as exc:
+            return back_with_errors(request, exc, adr.get_absolute_url())
+        messages.success(
+            request,
+            _("%(new)s will supersede %(old)s once it is accepted.")
+            % {"new": adr.code, "old": form.cleaned_data["old"].code},
+        )
+        return redirect(adr)
     try:
         services.adr_supersede(
             actor=request.user,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from knowledge import services
+from knowledge.choices import AdrStatus
 from knowledge.forms import EnrolForm, TrackForm, TrackStepForm
 from knowledge.models import Enrolment, TrackStep
 from knowledge.selectors import onboarding as selectors
@@ -21,6 +22,17 @@ from portal.policy import can, require
 def my_onboarding(request):
     require(request.user, "portal.read")
     progress = selectors.progress_of(selectors.enrolments_of(request.user))
+    # A step that points at a superseded record is flagged and offers its successor.
+    superseded = {
+        s.step.adr_id
+        for p in progress
+        for s in p.steps
+        if s.step.adr_id and s.step.adr.status == AdrStatus.SUPERSEDED
+    }
+    successors = selectors.successors_of(superseded) if superseded else {}
+    for p in progress:
+        for s in p.steps:
+            s.successor = successors.get(s.step.adr_id)
     return render(request, "knowledge/onboarding_mine.html", {"progress": progress})
 
 

@@ -15,6 +15,10 @@ class NotificationKind(models.TextChoices):
         _("A new major version I must acknowledge"),
     )
     ONBOARDING_OVERDUE = "onboarding_overdue", _("An onboarding step of mine is overdue")
+    ONBOARDING_COMPLETED = (
+        "onboarding_completed",
+        _("Somebody I am buddy to finished their onboarding"),
+    )
     FINDING_OPENED = "finding_opened", _("An inventory finding appeared (administrators)")
     ADR_DECIDED = "adr_decided", _("An architecture decision was accepted or rejected")
 
@@ -30,6 +34,7 @@ TEXTS = {
     "review_overdue": _("The review of “%(object)s” was due on %(date)s"),
     "acknowledgement_required": _("“%(object)s” is a new major version: read and acknowledge it"),
     "onboarding_overdue": _("Onboarding step “%(object)s” was due on %(date)s"),
+    "onboarding_completed": _("%(person)s finished the onboarding track “%(object)s”"),
     "finding_opened": _("Inventory finding: %(object)s"),
     "adr_accepted": _("%(actor)s accepted “%(object)s”"),
     "adr_rejected": _("%(actor)s rejected “%(object)s”"),

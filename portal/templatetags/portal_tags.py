@@ -54,3 +54,21 @@ def page_sections(context, page, obj=None):
         if data is not None:
             parts.append(render_to_string(section.template, data, request=request))
     return mark_safe("".join(parts))  # each part was rendered (and escaped) by its template
+
+
+@register.filter
+def audit_verb(verb: str) -> str:
+    """The audit log's name for a verb, in the reader's language (the code itself
+    when no app named it)."""
+    from portal.registry import registry
+
+    label = registry.audit_verbs.get(verb)
+    return str(label) if label is not None else verb
+
+
+@register.filter
+def status_label(code: str, kind: str) -> str:
+    """A search hit's status in the reader's language: ``hit.status|status_label:hit.kind``."""
+    from portal.registry import registry
+
+    return registry.status_label(kind, code)

@@ -99,3 +99,21 @@ def test_plain_text_is_what_a_reader_sees():
     text = "# R&D\n\n| a | b |\n|---|---|\n| x | y |\n\n!!! note\n    Tom & Jerry"
     assert markdown_plain_text(text) == "R&D a b x y Note Tom & Jerry"
     assert markdown_excerpt("Tom & Jerry") == "Tom & Jerry"  # templates escape it once
+
+
+def test_task_lists_render_as_checkboxes_that_cannot_be_used():
+    from portal.markdown import render_markdown
+
+    html = str(render_markdown("- [ ] get a laptop\n- [x] meet **Alice**\n- plain item\n"))
+    assert '<li class="task"><input ' in html and "> get a laptop</li>" in html
+    assert html.count('type="checkbox"') == 2 and html.count('disabled="disabled"') == 2
+    assert 'checked="checked"' in html and "<strong>Alice</strong>" in html
+    assert "<li>plain item</li>" in html
+
+
+def test_an_input_written_in_the_text_becomes_a_disabled_checkbox():
+    from portal.markdown import render_markdown
+
+    html = str(render_markdown('<input type="password" name="p" onfocus="alert(1)">'))
+    assert "password" not in html and "onfocus" not in html and "name=" not in html
+    assert 'type="checkbox"' in html and 'disabled="disabled"' in html

@@ -113,3 +113,24 @@ def test_a_second_panel_under_a_taken_key_is_refused():
 def test_the_draft_link_opens_the_editor(client_for, alice):
     draft = draft_of(make_procedure(alice))
     assert f"/v{draft.number}/edit/" in _my_work(client_for(alice))
+
+
+def test_the_audit_log_names_actions_in_the_readers_language(client_for, alice, dave):
+    draft_of(make_procedure(alice))
+    c = client_for(dave)
+    assert "Procedure created" in c.get("/audit/").content.decode()
+    c.cookies["django_language"] = "ru"
+    html = c.get("/audit/").content.decode()
+    assert "Регламент создан" in html and ">procedure.create<" not in html
+
+
+def test_search_badges_name_statuses_in_the_readers_language():
+    from django.utils import translation
+
+    from portal.templatetags.portal_tags import status_label
+
+    with translation.override("ru"):
+        assert status_label("current", "procedure") == "Действует"
+        assert status_label("first_week", "onboarding_step") == "Первая неделя"
+        assert status_label("auxiliary", "component") != "auxiliary"
+    assert status_label("something_new", "procedure") == "something_new"

@@ -409,3 +409,11 @@ def test_production_profile_turns_every_safeguard_on():
         ["HTTP_X_FORWARDED_PROTO", "https"],
         "json",
     ]
+
+
+def test_the_deploy_check_warns_when_the_public_address_is_unknown():
+    result = deploy_check({**PRODUCTION_ENV, "ALLOWED_HOSTS": "*"})
+    assert result.returncode != 0
+    assert "portal.W002" in result.stdout + result.stderr
+    named = deploy_check({**PRODUCTION_ENV, "ALLOWED_HOSTS": "*", "SITE_URL": "https://p.example"})
+    assert named.returncode == 0, named.stdout + named.stderr

@@ -222,9 +222,10 @@ def test_the_review_page_shows_the_diff_against_the_version_in_force_first(clien
 
 
 def test_review_queue_and_overdue_pages(client_for, alice, bob):
-    submitted(alice, title="Needs a look")
+    submitted(alice, title="Needs a look", change_summary="Why it changes")
     html = client_for(bob).get("/procedures/review-queue/").content.decode()
     assert "Needs a look" in html
+    assert "Why it changes" in html and "badge kind-major" in html  # kind and summary
     assert "Needs a look" not in client_for(alice).get("/procedures/review-queue/").content.decode()
     assert client_for(bob).get("/procedures/overdue/").status_code == 200
 
@@ -289,3 +290,20 @@ def test_the_editor_names_the_reviewers_and_saves_and_submits_in_one_click(
         "Newest\n",
         "Newer words",
     )
+
+
+def test_a_refusal_is_a_styled_page_that_names_the_role_needed(client_for, carol):
+    response = client_for(carol).get("/procedures/new/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This needs the role “Editor”." in html and "Your roles: Viewer." in html
+    assert 'class="skip-link" href="#content"' in html and 'id="content"' in html
+
+
+def test_the_list_is_one_table_with_a_bar_of_who_has_acknowledged(client_for, alice, bob, carol):
+    version = approved(alice, bob, title="Read me")
+    services.procedure_acknowledge(actor=carol, procedure=version.procedure)
+    html = client_for(carol).get("/procedures/").content.decode()
+    assert html.count('<table class="table procedure-table">') == 1
+    # alice, bob and carol read procedures; carol has acknowledged.
+    assert '<rect width="33" height="10"' in html and "1/3" in html

@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "adr.create": _("Decision record created"),
+    "adr.update": _("Decision record changed"),
+    "adr.import_create": _("Decision record imported"),
+    "adr.import_update": _("Decision record updated by import"),
+    "adr.accept": _("Decision accepted"),
+    "adr.reject": _("Decision rejected"),
+    "adr.deprecate": _("Decision deprecated"),
+    "adr.supersede": _("Decision supersedes another"),
+    "adr.superseded": _("Decision superseded"),
+    "adr.supersede_propose": _("Supersession proposed"),
+    "adr.link_add": _("Link added"),
+    "adr.link_remove": _("Link removed"),
+    "adr.component_link": _("Component linked"),
+    "adr.component_unlink": _("Component unlinked"),
+    "onboarding.track_create": _("Onboarding track created"),
+    "onboarding.step_create": _("Onboarding step added"),
+    "onboarding.step_update": _("Onboarding step changed"),
+    "onboarding.step_delete": _("Onboarding step removed"),
+    "onboarding.enrol": _("Enrolled on a track"),
+    "onboarding.step_complete": _("Onboarding step done"),
+    "raci.activity_create": _("Activity added"),
+    "raci.assignment_set": _("Responsibility set"),
+    "raci.role_create": _("Role added"),
+    "raci.role_update": _("Role changed"),
+}
