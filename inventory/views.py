@@ -1,5 +1,6 @@
-"""Inventory pages. Each list renders a partial that htmx refreshes every 30 seconds
-(the same URL answers an htmx request with the partial alone)."""
+"""Inventory pages. Each list renders a partial that htmx re-renders when the "last
+change" check moves (views_live; the same URL answers an htmx request with the partial
+alone)."""
 
 from __future__ import annotations
 
