@@ -40,8 +40,8 @@ class IdFilter(django_filters.Filter):
 
 
 class DataAccess:
-    """Reads need ``data.read``, writes ``data.edit``, deletions ``data.delete``
-    (``portal.api.permissions.PortalReadWrite`` reads these)."""
+    # Reads need data.read, writes data.edit, deletions data.delete (the permission
+    # class reads these). A comment, not a docstring: the API docs would show it.
 
     read_action = "data.read"
 
@@ -266,6 +266,9 @@ class LinkMeasurementViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Measured bandwidth of the network links (iperf3 runs or typed in), newest first:
+    viewers read, editors record, admins delete."""
+
     queryset = LinkMeasurement.objects.order_by("-measured_at", "-id")
     serializer_class = s.LinkMeasurementSerializer
     filterset_class = MeasurementFilter
@@ -292,6 +295,9 @@ class PlacementViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The site each inventory cluster is at, which delivery times start from: viewers
+    read, editors place and forget."""
+
     queryset = ClusterPlacement.objects.order_by("cluster_id")
     serializer_class = s.PlacementSerializer
     filterset_fields = ["site", "cluster"]
@@ -312,6 +318,10 @@ class PlacementViewSet(
 
 
 class FindingsView(DataAccess, APIView):
+    """Datasets too slow to reach their GPUs, links measured well below their declared
+    bandwidth, stores with no site, personal data without versioning: each kind with
+    its count and first rows."""
+
     @extend_schema(
         summary="Data and network findings with their first rows",
         responses=s.DataFindingGroupSerializer(many=True),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from knowledge.models import Role
+from portal.api.schema import document
 from skills import selectors, services
 from skills.api import serializers as s
 from skills.models import PersonSkill, RoleSkill, Skill
@@ -152,3 +153,50 @@ class CoverageView(APIView):
             "findings": selectors.findings(cov),
         }
         return Response(s.CoverageSerializer(data).data)
+
+
+document(
+    SkillViewSet,
+    {
+        "list": ("List the skills", "The skills catalogue with IS elements and components."),
+        "retrieve": ("Get a skill", "One skill of the catalogue by its slug."),
+        "create": ("Add a skill (editors)", "Editors add a skill to the catalogue."),
+        "partial_update": ("Change a skill (editors)", "Editors change a skill's fields."),
+    },
+)
+document(
+    PersonSkillViewSet,
+    {
+        "list": ("List people's levels", "Who holds which skill at which level, confirmed or not."),
+        "retrieve": ("Get one person's level", "One person's level in one skill."),
+        "create": (
+            "Set my level in a skill",
+            "Sets the caller's own level (0 none, 1 learning, 2 works alone, 3 can teach).",
+        ),
+        "confirm": (
+            "Confirm a level (leads, admins, buddy)",
+            "A lead, an admin or the person's onboarding buddy confirms the level; never one's own.",
+        ),
+    },
+)
+document(
+    RoleSkillViewSet,
+    {
+        "list": ("List what roles need", "Each RACI role's needed skills and the level needed."),
+        "create": ("Set a role's need (editors)", "Editors say a role needs a skill at a level."),
+        "destroy": (
+            "Remove a role's need (editors)",
+            "Editors remove a skill from a role's needs.",
+        ),
+    },
+)
+document(
+    CoverageView,
+    {
+        "get": (
+            "Skills coverage",
+            "Holders at level 2 or more per skill, bus factor, gaps per role, the "
+            '"dragon warrior" check and the findings; ``confirmed=1`` counts confirmed levels only.',
+        )
+    },
+)
