@@ -20,6 +20,7 @@ class InventoryConfig(AppConfig):
         from portal.registry import HomePanel, WorkPanel, registry
 
         register_certificate_rule()
+        _queues_routes_and_schedules()
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
         registry.add_home_panel(
             HomePanel(
@@ -52,6 +53,33 @@ class InventoryConfig(AppConfig):
 
         if scheduler.should_start():
             scheduler.start()
+
+
+def _queues_routes_and_schedules() -> None:
+    from kombu import Exchange, Queue
+    from kombu.common import Broadcast
+
+    from portal.celery import app, queue_add, route_add
+
+    queue_add(Queue("inventory", Exchange("inventory"), routing_key="inventory"))
+    queue_add(Broadcast("gpu-agents"))
+    # Exact names win over patterns: every GPU node's agent gets this one.
+    route_add("inventory.agent_collect", "gpu-agents")
+    route_add("inventory.*", "inventory")
+    # Cheap when nothing is due: one query over the sources; syncs run on "inventory".
+    app.add_periodic_task(
+        30.0,
+        app.signature("inventory.dispatch_due_syncs"),
+        name="inventory: dispatch due syncs",
+        queue="inventory",
+        expires=25,
+    )
+    app.add_periodic_task(
+        6 * 3600.0,
+        app.signature("inventory.prune_sync_runs"),
+        name="inventory: prune sync runs",
+        queue="inventory",
+    )
 
 
 def _hardware_panel(request) -> dict:
@@ -100,6 +128,6 @@ def _findings_work(request) -> dict | None:
 def _publish_findings() -> None:
     """The findings gauge at each /metrics scrape: the counts cached per sync run."""
     from inventory.findings import findings_summary
-    from portal.metrics import set_findings
+    from inventory.metrics import set_findings
 
     set_findings(findings_summary())

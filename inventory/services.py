@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from inventory.choices import PULL_KINDS, SourceKind, SyncStatus
 from inventory.locks import ClusterBusy, cluster_lock
+from inventory.metrics import observe_sync
 from inventory.models import Cluster, InventorySource, SyncRun, validate_source_config
 from inventory.reconcile import reconcile
 from inventory.sources.facts import GpuFacts, Snapshot, SourceError
 from portal.audit import audit_record
-from portal.metrics import observe_sync
 from portal.policy import require
 
 log = logging.getLogger(__name__)

@@ -1,39 +1,41 @@
-"""The Celery app. Queues: "default", "inventory" (syncs, ingest), "notifications",
-and the broadcast exchange "gpu-agents" that GPU nodes listen on."""
+"""The Celery app with the portal's queues, "default" and "notifications"; apps add
+theirs ("inventory" for syncs and ingest, the broadcast "gpu-agents" GPU nodes listen
+on) and their schedules from their AppConfig.ready()."""
 
 import os
 
 from celery import Celery
 from kombu import Exchange, Queue
-from kombu.common import Broadcast
+
+from portal.registry import DuplicateRegistration
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# The portal's own queues; an app adds its own from AppConfig.ready() (queue_add,
+# route_add, and Celery's app.add_periodic_task for schedules), which a worker and beat
+# run (through Celery's Django fixup) before they read them.
 app.conf.task_queues = (
     Queue("default", Exchange("default"), routing_key="default"),
-    Queue("inventory", Exchange("inventory"), routing_key="inventory"),
     Queue("notifications", Exchange("notifications"), routing_key="notifications"),
-    Broadcast("gpu-agents"),
 )
-app.conf.task_routes = {
-    # Exact names win over patterns: every GPU node's agent gets this one.
-    "inventory.agent_collect": {"queue": "gpu-agents"},
-    "inventory.*": {"queue": "inventory"},
-    "notifications.*": {"queue": "notifications"},
-}
-app.conf.beat_schedule = {
-    # Cheap when nothing is due: one query over the sources; syncs run on "inventory".
-    "inventory-dispatch-due-syncs": {
-        "task": "inventory.dispatch_due_syncs",
-        "schedule": 30.0,
-        "options": {"queue": "inventory", "expires": 25},
-    },
-    "inventory-prune-sync-runs": {
-        "task": "inventory.prune_sync_runs",
-        "schedule": 6 * 3600.0,
-        "options": {"queue": "inventory"},
-    },
-}
+app.conf.task_routes = {"notifications.*": {"queue": "notifications"}}
+
+
+def queue_add(queue: Queue) -> None:
+    """Declare an app's queue (a ``kombu.Queue`` or ``Broadcast``); once per name."""
+    if any(q.name == queue.name for q in app.conf.task_queues):
+        raise DuplicateRegistration(f"Celery queue {queue.name!r} is registered twice")
+    app.conf.task_queues = (*app.conf.task_queues, queue)
+
+
+def route_add(pattern: str, queue: str) -> None:
+    """Send the tasks named ``pattern`` (an exact name or a glob such as
+    ``"<app>.*"``; exact names win) to ``queue``; once per pattern."""
+    if pattern in app.conf.task_routes:
+        raise DuplicateRegistration(f"Celery route {pattern!r} is registered twice")
+    app.conf.task_routes = {**app.conf.task_routes, pattern: {"queue": queue}}
+
+
 app.autodiscover_tasks()

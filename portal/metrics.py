@@ -1,10 +1,10 @@
 """Prometheus metrics: the functions apps call, the request middleware and /metrics.
 
-Apps record what happened through the plain functions below (``observe_sync``,
-``set_findings``, ``on_scrape``) and never touch prometheus_client themselves, so metric names and
-labels stay in one place. Every label is drawn from a bounded set (URL names, HTTP
-methods and codes, task names, cluster names, severities): no user input becomes a
-label value.
+The portal's own metrics (requests, Celery tasks, refused credentials) live here;
+an app defines its own in its ``metrics`` module (``inventory/metrics.py``: syncs and
+findings) and refreshes values derived from the database through ``on_scrape``. Every
+label is drawn from a bounded set (URL names, HTTP methods and codes, task names,
+cluster names, severities): no user input becomes a label value.
 
 Several processes (gunicorn workers, Celery's prefork children) each hold their own
 counters. With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts), each
@@ -23,7 +23,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from celery import signals as celery_signals
@@ -35,7 +35,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -58,29 +57,6 @@ HTTP_LATENCY = Histogram(
     ["view", "status"],
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-SYNC_RUNS = Counter(
-    "portal_inventory_syncs_total",
-    "Inventory syncs finished, by cluster, source and result.",
-    ["cluster", "source", "status"],
-)
-SYNC_DURATION = Histogram(
-    "portal_inventory_sync_duration_seconds",
-    "Duration of inventory syncs, by cluster and source.",
-    ["cluster", "source"],
-    buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
-)
-SYNC_LAST_SUCCESS = Gauge(
-    "portal_inventory_last_success_timestamp_seconds",
-    "Unix time of the last successful sync, by cluster and source.",
-    ["cluster", "source"],
-    multiprocess_mode="max",
-)
-FINDINGS = Gauge(
-    "portal_inventory_findings",
-    "Open inventory findings, by severity, as last evaluated.",
-    ["severity"],
-    multiprocess_mode="mostrecent",
-)
 CELERY_TASKS = Counter(
     "portal_celery_tasks_total",
     "Celery task outcomes (success, failure, retry), by task name.",
@@ -98,8 +74,6 @@ AUTH_REFUSALS = Counter(
     ["method", "code"],
 )
 
-SYNC_OK_STATUSES = frozenset({"ok", "success", "succeeded"})
-_seen_severities: set[str] = set()
 _task_started: dict[str, float] = {}
 _scrape_callbacks: list[Callable[[], None]] = []
 # The HTTP server a Celery worker serves its metrics from (CELERY_METRICS_PORT).
@@ -109,30 +83,10 @@ worker_metrics_server = None
 # --- What the apps call ---------------------------------------------------------------
 
 
-def observe_sync(cluster: str, source: str, status: str, seconds: float) -> None:
-    """Record one finished sync: ``status`` is the run's result ("ok", "partial",
-    "failed", …), ``seconds`` its duration."""
-    status = status.lower()
-    SYNC_RUNS.labels(cluster, source, status).inc()
-    SYNC_DURATION.labels(cluster, source).observe(max(seconds, 0.0))
-    if status in SYNC_OK_STATUSES:
-        SYNC_LAST_SUCCESS.labels(cluster, source).set(time.time())
-
-
-def set_findings(count_by_severity: Mapping[str, int]) -> None:
-    """Publish the current number of open findings per severity. A severity seen
-    before and missing now is published as 0, not left at its old value."""
-    for severity in _seen_severities - set(count_by_severity):
-        FINDINGS.labels(severity).set(0)
-    for severity, count in count_by_severity.items():
-        FINDINGS.labels(severity).set(count)
-        _seen_severities.add(severity)
-
-
 def on_scrape(callback: Callable[[], None]) -> None:
     """Run ``callback`` before every /metrics scrape, for values that are derived from
-    the database rather than events: an app registers it from AppConfig.ready(), e.g.
-    ``on_scrape(lambda: set_findings(findings_summary(...)))``. A callback that raises
+    the database rather than events: an app registers it from AppConfig.ready() (the
+    inventory publishes its findings gauge so). A callback that raises
     is logged and skipped; it never breaks the scrape."""
     _scrape_callbacks.append(callback)
 

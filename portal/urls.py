@@ -8,7 +8,7 @@ from portal.auth import views as auth_views
 from portal.metrics import metrics_view
 from portal.search import views as search_views
 
-handler400 = "portal.views.bad_request"
+handler400 = "portal.views.request_refused"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 

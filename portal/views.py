@@ -83,13 +83,16 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
-def bad_request(request, message=None):
+def bad_request(request, message: str):
     """A styled 400 (the API's error shape under /api/) that says what was wrong with
-    the address or the form. Django calls it as ``handler400`` with the exception of
-    a request it refused before any view (too many fields, say)."""
-    if not isinstance(message, str):
-        message = _("The request could not be used.")
+    the address or the form."""
     return refusal_response(request, message)
+
+
+def request_refused(request, exception=None):
+    """``handler400``: a request Django refused before any view (too many fields, a
+    host not in ALLOWED_HOSTS)."""
+    return bad_request(request, _("The request could not be used."))
 
 
 @never_cache

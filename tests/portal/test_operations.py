@@ -18,6 +18,7 @@ from django.test import override_settings
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from inventory import metrics as inventory_metrics
 from portal import metrics
 from portal.celery import app as celery_app
 
@@ -153,7 +154,7 @@ def test_unknown_paths_share_one_label_so_cardinality_stays_bounded(client):
 
 
 def test_metrics_endpoint_speaks_prometheus_text(client):
-    metrics.observe_sync("gpu-prod", "kubernetes", "ok", 1.5)
+    inventory_metrics.observe_sync("gpu-prod", "kubernetes", "ok", 1.5)
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
@@ -174,9 +175,9 @@ def test_observe_sync_records_result_duration_and_last_success():
     labels = {"cluster": "ops-test", "source": "dcgm"}
     before_ok = sample("portal_inventory_syncs_total", {**labels, "status": "ok"})
     before_failed = sample("portal_inventory_syncs_total", {**labels, "status": "failed"})
-    metrics.observe_sync("ops-test", "dcgm", "ok", 2.0)
+    inventory_metrics.observe_sync("ops-test", "dcgm", "ok", 2.0)
     stamp = sample("portal_inventory_last_success_timestamp_seconds", labels)
-    metrics.observe_sync("ops-test", "dcgm", "FAILED", 30.0)
+    inventory_metrics.observe_sync("ops-test", "dcgm", "FAILED", 30.0)
     assert sample("portal_inventory_syncs_total", {**labels, "status": "ok"}) == before_ok + 1
     assert (
         sample("portal_inventory_syncs_total", {**labels, "status": "failed"}) == before_failed + 1
@@ -188,9 +189,9 @@ def test_observe_sync_records_result_duration_and_last_success():
 
 
 def test_set_findings_publishes_counts_and_zeroes_severities_that_went_away():
-    metrics.set_findings({"critical": 2, "warning": 5})
+    inventory_metrics.set_findings({"critical": 2, "warning": 5})
     assert sample("portal_inventory_findings", {"severity": "critical"}) == 2
-    metrics.set_findings({"warning": 3})
+    inventory_metrics.set_findings({"warning": 3})
     assert sample("portal_inventory_findings", {"severity": "warning"}) == 3
     assert sample("portal_inventory_findings", {"severity": "critical"}) == 0
 
@@ -203,7 +204,7 @@ def test_scrape_callbacks_refresh_derived_values_and_a_failing_one_is_skipped(mo
         raise RuntimeError("database away")
 
     metrics.on_scrape(broken)
-    metrics.on_scrape(lambda: metrics.set_findings(counts))
+    metrics.on_scrape(lambda: inventory_metrics.set_findings(counts))
     assert 'portal_inventory_findings{severity="critical"} 1.0' in metrics.render_metrics().decode()
     counts["critical"] = 4
     assert 'portal_inventory_findings{severity="critical"} 4.0' in metrics.render_metrics().decode()
@@ -257,11 +258,12 @@ def test_a_celery_worker_serves_its_metrics_on_its_own_port(monkeypatch):
 # Three forked children record, as gunicorn workers do; the parent then scrapes.
 MULTIPROCESS_SCRAPE = """
 import os, sys
+from inventory import metrics as inventory_metrics
 from portal import metrics
 for _ in range(3):
     pid = os.fork()
     if pid == 0:
-        metrics.observe_sync("multi", "kubernetes", "ok", 1.0)
+        inventory_metrics.observe_sync("multi", "kubernetes", "ok", 1.0)
         metrics.observe_request("home", "GET", 200, 0.01)
         os._exit(0)
     os.waitpid(pid, 0)
@@ -412,8 +414,9 @@ def test_production_profile_turns_every_safeguard_on():
 
 
 def test_the_deploy_check_warns_when_the_public_address_is_unknown():
-    result = deploy_check({**PRODUCTION_ENV, "ALLOWED_HOSTS": "*"})
+    unnamed = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    result = deploy_check({**unnamed, "ALLOWED_HOSTS": "*"})
     assert result.returncode != 0
     assert "portal.W002" in result.stdout + result.stderr
-    named = deploy_check({**PRODUCTION_ENV, "ALLOWED_HOSTS": "*", "SITE_URL": "https://p.example"})
+    named = deploy_check({**unnamed, "ALLOWED_HOSTS": "*", "SITE_URL": "https://p.example"})
     assert named.returncode == 0, named.stdout + named.stderr
