@@ -4,8 +4,8 @@ its GPUs, a link measured well below its contract ...), once per finding."""
 from __future__ import annotations
 
 from data.findings import findings_compute
+from inventory.notifications import FINDING_OPENED
 from portal.notifications import Message, notification_check
-from portal.notifications.kinds import NotificationKind
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 
@@ -19,7 +19,7 @@ def new_data_findings(now=None):
     for group in groups:
         for row in group.rows:
             yield Message(
-                kind=NotificationKind.FINDING_OPENED,
+                kind=FINDING_OPENED,
                 recipients=admins,
                 text_key="finding_opened",
                 params={"object": f"{group.label}: {row.subject} ({row.message})"},

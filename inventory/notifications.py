@@ -3,8 +3,9 @@ the device plugin, drifting drivers, a stale source ...), once per finding."""
 
 from __future__ import annotations
 
-from portal.notifications import Message, notification_check
-from portal.notifications.kinds import NotificationKind
+from django.utils.translation import gettext_lazy as _
+
+from portal.notifications import Message, notification_check, notification_kind
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 
@@ -14,13 +15,20 @@ except ImportError:  # the app's findings are not there yet: nothing to check
     findings_iter = None
 
 
+FINDING_OPENED = notification_kind(
+    "finding_opened",
+    _("An inventory finding appeared (administrators)"),
+    texts={"finding_opened": _("Inventory finding: %(object)s")},
+)
+
+
 def new_findings(now=None):
     admins = None
     for finding in findings_iter(now=now):
         if admins is None:
             admins = list(users_with_role(PortalRole.ADMIN).values_list("pk", flat=True))
         yield Message(
-            kind=NotificationKind.FINDING_OPENED,
+            kind=FINDING_OPENED,
             recipients=admins,
             text_key="finding_opened",
             params={"object": f"{finding.title}: {finding.object_label} ({finding.cluster_name})"},

@@ -3,8 +3,29 @@ knowledge services write; the daily check finds overdue onboarding steps."""
 
 from __future__ import annotations
 
-from portal.notifications import Message, notification_check, notification_rule
-from portal.notifications.kinds import NotificationKind
+from django.utils.translation import gettext_lazy as _
+
+from portal.notifications import Message, notification_check, notification_kind, notification_rule
+
+ONBOARDING_OVERDUE = notification_kind(
+    "onboarding_overdue",
+    _("An onboarding step of mine is overdue"),
+    texts={"onboarding_overdue": _("Onboarding step “%(object)s” was due on %(date)s")},
+)
+ONBOARDING_COMPLETED = notification_kind(
+    "onboarding_completed",
+    _("Somebody I am buddy to finished their onboarding"),
+    texts={"onboarding_completed": _("%(person)s finished the onboarding track “%(object)s”")},
+)
+ADR_DECIDED = notification_kind(
+    "adr_decided",
+    _("An architecture decision was accepted or rejected"),
+    texts={
+        "adr_accepted": _("%(actor)s accepted “%(object)s”"),
+        "adr_rejected": _("%(actor)s rejected “%(object)s”"),
+    },
+)
+
 
 try:
     from knowledge.models import Adr, Enrolment
@@ -25,7 +46,7 @@ def _decided(text_key: str):
             return []
         return [
             Message(
-                kind=NotificationKind.ADR_DECIDED,
+                kind=ADR_DECIDED,
                 recipients=[adr.created_by_id],
                 text_key=text_key,
                 params={"actor": event.actor_label, "object": str(adr)},
@@ -51,7 +72,7 @@ def onboarding_overdue(now=None):
             if not item.overdue:
                 continue
             yield Message(
-                kind=NotificationKind.ONBOARDING_OVERDUE,
+                kind=ONBOARDING_OVERDUE,
                 recipients=[r for r in (enrolment.user_id, enrolment.buddy_id) if r],
                 text_key="onboarding_overdue",
                 params={"object": item.step.display_title, "date": f"{item.due:%Y-%m-%d}"},
@@ -78,7 +99,7 @@ def onboarding_completed(event):
     team = reverse("knowledge:onboarding-team")
     return [
         Message(
-            kind=NotificationKind.ONBOARDING_COMPLETED,
+            kind=ONBOARDING_COMPLETED,
             recipients=[p.enrolment.buddy_id],
             text_key="onboarding_completed",
             params={

@@ -103,6 +103,8 @@ class Registry:
     work_panels: list[WorkPanel] = field(default_factory=list)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
     notification_kinds: dict[str, str] = field(default_factory=dict)
+    # Sentences by text key (lazy translations with %(name)s parameters).
+    notification_texts: dict[str, str] = field(default_factory=dict)
     # Audit verbs ("procedure.version_approve") and how the audit log names them.
     audit_verbs: dict[str, str] = field(default_factory=dict)
     # (search kind, status code) -> what a reader is shown for the status badge.
@@ -180,6 +182,10 @@ class Registry:
     def add_notification_kind(self, key: str, label: str) -> None:
         _once(self.notification_kinds, key, "notification kind")
         self.notification_kinds[key] = label
+
+    def add_notification_text(self, key: str, text: str) -> None:
+        _once(self.notification_texts, key, "notification text")
+        self.notification_texts[key] = text
 
     def search_kinds(self) -> list[SearchProvider]:
         return sorted(self.search_providers.values(), key=lambda p: (p.order, p.kind))

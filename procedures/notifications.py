@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from portal.notifications import Message, Resolved, notification_check, notification_rule
-from portal.notifications.kinds import NotificationKind
+from portal.notifications import (
+    Message,
+    Resolved,
+    notification_check,
+    notification_kind,
+    notification_rule,
+)
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 from procedures.choices import ChangeKind, VersionStatus
@@ -17,6 +23,39 @@ from procedures.search import procedure_url, version_url
 
 # Owners hear of a coming review this long before it is due.
 REVIEW_NOTICE = timedelta(days=14)
+
+
+REVIEW_REQUESTED = notification_kind(
+    "review_requested",
+    _("A version awaits my review"),
+    texts={"version_submitted": _("%(actor)s submitted “%(object)s” for review")},
+)
+VERSION_DECIDED = notification_kind(
+    "version_decided",
+    _("My version was approved, rejected or sent back"),
+    texts={
+        "version_approved": _("“%(object)s” was approved by %(actor)s"),
+        "version_rejected": _("“%(object)s” was rejected by %(actor)s"),
+        "version_changes_requested": _("%(actor)s sent “%(object)s” back for changes"),
+    },
+)
+REVIEW_DUE = notification_kind(
+    "review_due",
+    _("A procedure I own is due for review"),
+    texts={
+        "review_due": _("“%(object)s” is due for review on %(date)s"),
+        "review_overdue": _("The review of “%(object)s” was due on %(date)s"),
+    },
+)
+ACKNOWLEDGEMENT_REQUIRED = notification_kind(
+    "acknowledgement_required",
+    _("A new major version I must acknowledge"),
+    texts={
+        "acknowledgement_required": _(
+            "“%(object)s” is a new major version: read and acknowledge it"
+        )
+    },
+)
 
 
 def _version(event) -> ProcedureVersion | None:
@@ -54,7 +93,7 @@ def review_requested(event):
     )
     return [
         Message(
-            kind=NotificationKind.REVIEW_REQUESTED,
+            kind=REVIEW_REQUESTED,
             recipients=list(reviewers.values_list("pk", flat=True)),
             text_key="version_submitted",
             params=_params(event, version),
@@ -71,7 +110,7 @@ def version_approved(event):
         return []
     messages = [
         Message(
-            kind=NotificationKind.VERSION_DECIDED,
+            kind=VERSION_DECIDED,
             recipients=[version.author_id],
             text_key="version_approved",
             params=_params(event, version),
@@ -82,7 +121,7 @@ def version_approved(event):
         readers = users_with_role(PortalRole.VIEWER).exclude(username=SYSTEM_USERNAME)
         messages.append(
             Message(
-                kind=NotificationKind.ACKNOWLEDGEMENT_REQUIRED,
+                kind=ACKNOWLEDGEMENT_REQUIRED,
                 recipients=list(readers.values_list("pk", flat=True)),
                 text_key="acknowledgement_required",
                 params=_params(event, version),
@@ -100,7 +139,7 @@ def _decided(text_key: str):
             return []
         return [
             Message(
-                kind=NotificationKind.VERSION_DECIDED,
+                kind=VERSION_DECIDED,
                 recipients=[version.author_id],
                 text_key=text_key,
                 params=_params(event, version, (event.after or {}).get("comment", "")),
@@ -138,7 +177,7 @@ def reviews_coming_due(now=None):
     for procedure in due:
         late = procedure.review_due_at < now
         yield Message(
-            kind=NotificationKind.REVIEW_DUE,
+            kind=REVIEW_DUE,
             recipients=[procedure.owner_id],
             text_key="review_overdue" if late else "review_due",
             params={"object": procedure.title, "date": f"{procedure.review_due_at:%Y-%m-%d}"},

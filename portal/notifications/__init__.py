@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Message:
     """Tell ``recipients`` (users or user ids) about something. ``text_key`` names a
-    sentence in ``portal.notifications.kinds.TEXTS``; ``params`` fills it in."""
+    sentence registered with ``notification_kind``; ``params`` fills it in."""
 
     kind: str
     recipients: Iterable
@@ -35,6 +35,19 @@ class Resolved:
 
     recipients: Iterable
     dedup_key: str
+
+
+def notification_kind(key: str, label, *, texts: dict) -> str:
+    """Register a kind of notification a person can choose (``label``, shown on the
+    preferences page) and the sentences, by text key, its messages are told in (lazy
+    translations with ``%(name)s`` parameters, filled in the reader's language when
+    shown). Returns ``key``, for the app's rules to name it by."""
+    from portal.registry import registry
+
+    registry.add_notification_kind(key, label)
+    for text_key, text in texts.items():
+        registry.add_notification_text(text_key, text)
+    return key
 
 
 Rule = Callable[[object], Iterable[Message]]

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.notifications.kinds import TEXTS
+from portal.registry import registry
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -71,7 +71,7 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        template = TEXTS.get(self.text_key)
+        template = registry.notification_texts.get(self.text_key)
         if template is None:
             return self.fallback_text
         try:

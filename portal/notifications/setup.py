@@ -29,13 +29,9 @@ def connect() -> None:
     from portal.audit import add_audit_listener
     from portal.celery import app
     from portal.notifications import tasks
-    from portal.notifications.kinds import NotificationKind
     from portal.policy import role_rule
-    from portal.registry import registry
     from portal.roles import PortalRole
 
-    for kind in NotificationKind:
-        registry.add_notification_kind(kind.value, kind.label)
     role_rule("notification.read", PortalRole.VIEWER)
     role_rule("webhook.manage", PortalRole.ADMIN)
     add_audit_listener(_on_audit_event)
