@@ -14,7 +14,7 @@ READ = re.compile(
     r"""|environ\[\s*["']([A-Z][A-Z0-9_]+)["']\s*\]"""
 )
 # Set by the processes themselves or by Django, not knobs for an operator.
-NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
+NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE", "RUN_MAIN"}  # RUN_MAIN: runserver's reloader
 
 
 def _code_files():
