@@ -435,7 +435,9 @@ class SyncRun(models.Model):
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     # Nodes whose GPU report this run could not read: {node name: "file: reason"}.
     # Their GPUs keep their last good facts; a finding names the file and the reason.
-    gpu_report_errors = models.JSONField(_("unreadable GPU reports"), default=dict, blank=True)
+    gpu_report_errors = models.JSONField(
+        _("unreadable GPU reports"), default=dict, blank=True, db_default={}
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -91,8 +91,12 @@ def bad_request(request, message: str):
 
 def request_refused(request, exception=None):
     """``handler400``: a request Django refused before any view (too many fields, a
-    host not in ALLOWED_HOSTS)."""
-    return bad_request(request, _("The request could not be used."))
+    host not in ALLOWED_HOSTS). Plain words, no page template: for a host the portal
+    does not serve, nothing of the site (its static files, its links) can be trusted."""
+    message = _("The request could not be used.")
+    if is_api(request):
+        return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 @never_cache

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='syncrun',
             name='gpu_report_errors',
-            field=models.JSONField(blank=True, default=dict, verbose_name='unreadable GPU reports'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='unreadable GPU reports'),
         ),
         migrations.AddIndex(
             model_name='gpu',
