@@ -48,9 +48,23 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _edit(request, *, form_class, instance, save, template: str, title: str):
-    """One shape for every create/edit page: GET shows the form, POST calls ``save``
-    (a service) and a refused value comes back on the form with a 400."""
+def _edit(request, pk, *, model, form_class, create, update, kwarg: str, new_title: str):
+    """One shape for every create/edit page: ``pk`` None creates (``create``), else
+    edits (``update``, the object passed as ``kwarg``); GET shows the form, POST calls
+    the service and a refused value comes back on the form with a 400."""
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    if instance is None:
+        title = new_title
+
+        def save(values):
+            return create(actor=request.user, **values)
+    else:
+        title = _("Edit %(name)s") % {"name": getattr(instance, "name", instance)}
+
+        def save(values):
+            return update(actor=request.user, **{kwarg: instance}, **values)
+
+    template = "data/edit.html"
     require(request.user, "data.edit", instance)
     form = form_class(request.POST or None, instance=instance)
     status = 200
@@ -131,23 +145,15 @@ def dataset_detail(request, pk: int):
 
 @login_required
 def dataset_edit(request, pk: int | None = None):
-    dataset = get_object_or_404(Dataset, pk=pk) if pk else None
-    if dataset is None:
-        return _edit(
-            request,
-            form_class=DatasetForm,
-            instance=None,
-            save=lambda v: services.dataset_create(actor=request.user, **v),
-            template="data/edit.html",
-            title=_("New dataset"),
-        )
     return _edit(
         request,
+        pk,
+        model=Dataset,
         form_class=DatasetForm,
-        instance=dataset,
-        save=lambda v: services.dataset_update(actor=request.user, dataset=dataset, **v),
-        template="data/edit.html",
-        title=_("Edit %(name)s") % {"name": dataset.name},
+        create=services.dataset_create,
+        update=services.dataset_update,
+        kwarg="dataset",
+        new_title=_("New dataset"),
     )
 
 
@@ -193,23 +199,15 @@ def store_detail(request, pk: int):
 
 @login_required
 def store_edit(request, pk: int | None = None):
-    store = get_object_or_404(DataStore, pk=pk) if pk else None
-    if store is None:
-        return _edit(
-            request,
-            form_class=StoreForm,
-            instance=None,
-            save=lambda v: services.store_create(actor=request.user, **v),
-            template="data/edit.html",
-            title=_("New data store"),
-        )
     return _edit(
         request,
+        pk,
+        model=DataStore,
         form_class=StoreForm,
-        instance=store,
-        save=lambda v: services.store_update(actor=request.user, store=store, **v),
-        template="data/edit.html",
-        title=_("Edit %(name)s") % {"name": store.name},
+        create=services.store_create,
+        update=services.store_update,
+        kwarg="store",
+        new_title=_("New data store"),
     )
 
 
@@ -250,23 +248,15 @@ def site_detail(request, pk: int):
 
 @login_required
 def site_edit(request, pk: int | None = None):
-    site = get_object_or_404(Site, pk=pk) if pk else None
-    if site is None:
-        return _edit(
-            request,
-            form_class=SiteForm,
-            instance=None,
-            save=lambda v: services.site_create(actor=request.user, **v),
-            template="data/edit.html",
-            title=_("New site"),
-        )
     return _edit(
         request,
+        pk,
+        model=Site,
         form_class=SiteForm,
-        instance=site,
-        save=lambda v: services.site_update(actor=request.user, site=site, **v),
-        template="data/edit.html",
-        title=_("Edit %(name)s") % {"name": site.name},
+        create=services.site_create,
+        update=services.site_update,
+        kwarg="site",
+        new_title=_("New site"),
     )
 
 
@@ -332,23 +322,15 @@ def link_detail(request, pk: int):
 
 @login_required
 def link_edit(request, pk: int | None = None):
-    link = get_object_or_404(NetworkLink, pk=pk) if pk else None
-    if link is None:
-        return _edit(
-            request,
-            form_class=LinkForm,
-            instance=None,
-            save=lambda v: services.link_create(actor=request.user, **v),
-            template="data/edit.html",
-            title=_("New network link"),
-        )
     return _edit(
         request,
+        pk,
+        model=NetworkLink,
         form_class=LinkForm,
-        instance=link,
-        save=lambda v: services.link_update(actor=request.user, link=link, **v),
-        template="data/edit.html",
-        title=_("Edit %(name)s") % {"name": link},
+        create=services.link_create,
+        update=services.link_update,
+        kwarg="link",
+        new_title=_("New network link"),
     )
 
 
