@@ -274,11 +274,12 @@ def test_watch_lists_again_when_its_version_is_too_old(k8s_stand_in):
 def test_watch_gives_up_when_it_keeps_falling_behind(k8s_stand_in):
     k8s_stand_in.load("nodes", gpu_cluster_nodes(1))
     reader = source(k8s_stand_in, watch_timeout_s=2)
-    reader.list_nodes = lambda: ([], "1")  # every re-list hands back a compacted version
+    _, version = reader.list_nodes()
     k8s_stand_in.load("nodes", gpu_cluster_nodes(2))
     k8s_stand_in.compact()
+    k8s_stand_in.compact_after_every_list()
     with pytest.raises(SourceError, match="fell behind repeatedly"):
-        reader.watch_nodes("1", lambda event: None, lambda: False, max_relists=2)
+        reader.watch_nodes(version, lambda event: None, lambda: False, max_relists=2)
 
 
 def test_the_stand_in_speaks_namespaces_selectors_and_errors_like_the_api(k8s_stand_in):

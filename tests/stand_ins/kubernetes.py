@@ -154,6 +154,8 @@ class KubernetesStandIn:
         self._snapshots: dict[tuple[str, int], tuple[list[str], list[dict]]] = {}
         self._failures: list[tuple[int, str | None]] = []
         self._expire_continues = 0
+        # A cluster so busy that etcd compacts past every fresh list before its watch starts.
+        self._compact_after_lists = False
         self._forbidden: set[str] = set()
         self._throttles: list[float] = []
         self._closing = False
@@ -254,6 +256,13 @@ class KubernetesStandIn:
             self._compacted = self._rv
             self._snapshots.clear()
 
+    def compact_after_every_list(self) -> None:
+        """From now on each fresh list is compacted away at once: a watch from its
+        version gets 410, as on a cluster whose etcd compacts faster than a watcher
+        catches up."""
+        with self._cond:
+            self._compact_after_lists = True
+
     def fail_next(self, status: int = 500, times: int = 1, path: str | None = None) -> None:
         """Answer the next ``times`` requests (to ``path`` only, if given) with ``status``."""
         with self._cond:
@@ -312,6 +321,11 @@ class KubernetesStandIn:
                     )
             else:
                 rv, start = self._rv, ""
+                if self._compact_after_lists:
+                    # The list sees this version; writes elsewhere and a compaction
+                    # follow before anyone can watch from it.
+                    self._rv += 1
+                    self._compacted = self._rv
                 store = self._objects[resource]
                 keys = sorted(store)
                 # Stored objects are replaced, never changed in place: no copy needed.
