@@ -47,13 +47,6 @@ def test_htmx_refresh_gets_the_partial_only(client_for, carol):
     assert "<html" not in body and "GPUs by model" in body
 
 
-def test_the_overview_refreshes_when_the_last_change_check_moves(client_for, carol):
-    body = client_for(carol).get(reverse("inventory:overview")).content.decode()
-    assert 'hx-trigger="inventory-changed, every 300s"' in body
-    assert f'data-live-check="{reverse("inventory:last-change")}"' in body
-    assert "js/inventory-live.js" in body
-
-
 def test_node_page_shows_gpus_labels_and_changes(client_for, carol):
     grow("prod", 1)
     node = Node.objects.get()
