@@ -18,6 +18,17 @@ class SourceError(Exception):
     """
 
 
+def _known_fields(cls, data: dict[str, Any], *, tuples: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The items of ``data`` that are fields of ``cls`` (a snapshot written by another
+    version may carry more or fewer), with the ``tuples`` fields as tuples, as the
+    frozen facts hold them (JSON gives lists)."""
+    names = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if k in names}
+    for name in tuples:
+        values[name] = tuple(values.get(name, ()))
+    return values
+
+
 @dataclass(frozen=True)
 class MigDeviceFacts:
     index: int
@@ -52,10 +63,8 @@ class GpuFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GpuFacts:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = _known_fields(cls, data, tuples=("nvlink_peers",))
         values["mig_devices"] = tuple(MigDeviceFacts(**m) for m in values.get("mig_devices", ()))
-        values["nvlink_peers"] = tuple(values.get("nvlink_peers", ()))
         return cls(**values)
 
 
@@ -96,11 +105,7 @@ class NodeFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NodeFacts:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        for name in ("taints", "roles"):
-            values[name] = tuple(values.get(name, ()))
-        return cls(**values)
+        return cls(**_known_fields(cls, data, tuples=("taints", "roles")))
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,7 @@ class ComponentFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ComponentFacts:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["images"] = tuple(values.get("images", ()))
-        return cls(**values)
+        return cls(**_known_fields(cls, data, tuples=("images",)))
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,7 @@ class CertificateFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CertificateFacts:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["hosts"] = tuple(values.get("hosts", ()))
-        return cls(**values)
+        return cls(**_known_fields(cls, data, tuples=("hosts",)))
 
 
 @dataclass(frozen=True)
@@ -184,10 +183,7 @@ class VolumeFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VolumeFacts:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["access_modes"] = tuple(values.get("access_modes", ()))
-        return cls(**values)
+        return cls(**_known_fields(cls, data, tuples=("access_modes",)))
 
 
 @dataclass
