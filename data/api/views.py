@@ -252,13 +252,7 @@ class MeasurementFilter(django_filters.FilterSet):
         fields = ["link", "protocol", "since"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List link measurements"),
-    retrieve=extend_schema(summary="Read one link measurement"),
-    create=extend_schema(summary="Record a measured bandwidth (editors)"),
-    destroy=extend_schema(summary="Delete a measurement (admins)"),
-)
-class LinkMeasurementViewSet(
+class RecordViewSet(
     DataAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -266,6 +260,16 @@ class LinkMeasurementViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Rows that are recorded and removed, never edited (measurements, placements)."""
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List link measurements"),
+    retrieve=extend_schema(summary="Read one link measurement"),
+    create=extend_schema(summary="Record a measured bandwidth (editors)"),
+    destroy=extend_schema(summary="Delete a measurement (admins)"),
+)
+class LinkMeasurementViewSet(RecordViewSet):
     """Measured bandwidth of the network links (iperf3 runs or typed in), newest first:
     viewers read, editors record, admins delete."""
 
@@ -287,14 +291,7 @@ class LinkMeasurementViewSet(
     create=extend_schema(summary="Place a cluster at a site (editors)"),
     destroy=extend_schema(summary="Forget where a cluster is (editors)"),
 )
-class PlacementViewSet(
-    DataAccess,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class PlacementViewSet(RecordViewSet):
     """The site each inventory cluster is at, which delivery times start from: viewers
     read, editors place and forget."""
 
