@@ -130,6 +130,7 @@ class ProcedureFilterForm(forms.Form):
     STATUSES = [
         ("", _("Any status")),
         ("current", _("In force")),
+        ("unread", _("Not yet acknowledged by me")),
         ("none", _("No version in force")),
         ("in_review", _("In review")),
         ("draft", _("Draft open")),

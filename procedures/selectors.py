@@ -50,6 +50,7 @@ def procedure_list(
     status: str = "",
     element: str = "",
     q: str = "",
+    user=None,
     now=None,
 ) -> QuerySet[Procedure]:
     now = now or timezone.now()
@@ -68,6 +69,15 @@ def procedure_list(
         qs = qs.active().filter(current_version_id__isnull=False)
     elif status == "none":
         qs = qs.active().filter(current_version_id__isnull=True)
+    elif status == "unread":
+        if user is None or not user.is_authenticated:
+            return qs.none()
+        qs = (
+            qs.active()
+            .filter(current_version_id__isnull=False)
+            .with_acknowledged_by(user)
+            .filter(acknowledged=False)
+        )
     elif status == "in_review":
         qs = qs.active().filter(open_status=VersionStatus.IN_REVIEW)
     elif status == "draft":
@@ -307,15 +317,19 @@ def compare(old: ProcedureVersion, new: ProcedureVersion, mode: str = "unified")
 WORK_LIMIT = 10
 
 
-def to_acknowledge(user, now=None) -> list[Procedure]:
-    """Every procedure in force that ``user`` has not acknowledged in its current
-    major, each with ``read_number``: the version they acknowledged before, if any (a
-    re-ask after a major change, so the page can offer "what changed")."""
+def to_acknowledge(user, now=None, limit: int | None = None) -> list[Procedure]:
+    """The procedures in force that ``user`` has not acknowledged in their current
+    major (the first ``limit`` of them when given), each with ``read_number``: the
+    version they acknowledged before, if any (a re-ask after a major change, so the
+    page can offer "what changed")."""
     last_read = Acknowledgement.objects.filter(procedure=OuterRef("pk"), user=user).order_by(
         "-major", "-acknowledged_at"
     )
+    procedures = unacknowledged_by(user, now)
+    if limit is not None:
+        procedures = procedures[:limit]
     procedures = list(
-        unacknowledged_by(user, now).annotate(
+        procedures.annotate(
             read_major=Subquery(last_read.values("version__major")[:1]),
             read_minor=Subquery(last_read.values("version__minor")[:1]),
         )
@@ -330,8 +344,13 @@ def to_acknowledge(user, now=None) -> list[Procedure]:
 
 
 def acknowledge_panel(request) -> dict | None:
-    procedures = to_acknowledge(request.user)
-    return {"procedures": procedures} if procedures else None
+    """The first procedures to read and how many there are: a person new to a large
+    catalogue sees ten and a link to the whole list, not a thousand on the home page."""
+    procedures = to_acknowledge(request.user, limit=WORK_LIMIT)
+    if not procedures:
+        return None
+    total = unacknowledged_by(request.user).count()
+    return {"procedures": procedures, "total": total, "more": total > len(procedures)}
 
 
 def reviews_panel(request) -> dict | None:

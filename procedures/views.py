@@ -77,6 +77,7 @@ def procedure_list(request):
                 status=filters.get("status", ""),
                 element=filters.get("element", ""),
                 q=filters.get("q", ""),
+                user=request.user,
             ),
             200,
         )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.registry import Registry, WorkPanel
 from procedures import services
+from procedures.models import Procedure
 from tests.procedures.conftest import approved, draft_of, make_procedure, submitted
 
 
@@ -134,3 +135,40 @@ def test_search_badges_name_statuses_in_the_readers_language():
         assert status_label("first_week", "onboarding_step") == "Первая неделя"
         assert status_label("auxiliary", "component") != "auxiliary"
     assert status_label("something_new", "procedure") == "something_new"
+
+
+def test_a_long_reading_list_shows_the_first_ten_and_links_to_the_rest(
+    client_for, alice, bob, carol
+):
+    for n in range(12):
+        approved(alice, bob, slug=f"rule-{n:02d}", title=f"Rule number {n:02d}")
+    client = client_for(carol)
+    work = _my_work(client)
+    assert "12 procedures to read" in work
+    assert sum(f"Rule number {n:02d}" in work for n in range(12)) == 10
+    assert "/procedures/?status=unread" in work
+    listed = client.get("/procedures/?status=unread&page=1").content.decode()
+    assert all(f"Rule number {n:02d}" in listed for n in range(12))
+    services.procedure_acknowledge(actor=carol, procedure=Procedure.objects.get(slug="rule-00"))
+    listed = client.get("/procedures/?status=unread").content.decode()
+    assert "Rule number 00" not in listed and "Rule number 01" in listed
+
+
+def test_the_reading_list_costs_the_same_queries_with_five_or_fifty_to_read(
+    client_for, alice, bob, carol
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(carol)
+    counts, made = [], 0
+    for total in (5, 50):
+        for n in range(made, total):
+            approved(alice, bob, slug=f"rule-{n:02d}", title=f"Rule number {n:02d}")
+        made = total
+        client.get("/")
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get("/").content.decode()
+        counts.append(len(ctx.captured_queries))
+        assert f"{total} procedures to read" in html
+    assert counts[0] == counts[1]
