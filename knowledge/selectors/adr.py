@@ -26,6 +26,7 @@ LINK_KEY_ORDER = ["supersedes", "superseded-by", "amends", "amended-by", "relate
 
 def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "") -> QuerySet[Adr]:
     qs = Adr.objects.for_list()
+    joined = bool(tag or element)  # the many-to-many filters can repeat a record
     if status:
         qs = qs.filter(status=status)
     if tag:
@@ -39,7 +40,7 @@ def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "")
         if number.isascii() and number.isdigit() and len(number) < 10:
             query |= Q(number=int(number))
         qs = qs.filter(query)
-    return qs.distinct().order_by("-number")
+    return (qs.distinct() if joined else qs).order_by("-number")
 
 
 @dataclass

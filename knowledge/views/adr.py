@@ -46,7 +46,8 @@ def adr_list(request):
         status = ""
     if element and element not in ElementCode.values:
         element = ""
-    adrs = selectors.adr_list(status=status, tag=tag, element=element, q=q)
+    # The log shows no section text: leave the eight text columns in the table.
+    adrs = selectors.adr_list(status=status, tag=tag, element=element, q=q).defer(*SECTION_FIELDS)
     page = Paginator(adrs, 50).get_page(request.GET.get("page"))
     return render(
         request,
