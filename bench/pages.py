@@ -23,7 +23,8 @@ Printed per page: req/s, p50 and p99 (ms) at both sizes, large/small throughput,
 share of the ceiling (the minimal page at the same size), the queries of one request
 and the response size; then each gunicorn worker's peak RSS. Targets (issue
 "Fast at scale"): large/small >= 0.8 and >= 20 % of the ceiling on every page;
-capacity advisor, findings and overview p50 <= 50 ms at 5,000 nodes.
+capacity advisor, findings and overview p50 <= 50 ms at 5,000 nodes (measured once more
+with a single connection: a person's wait, not a queue's).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ SIZES = {
     },
 }  # fmt: skip
 SLOW_PAGES_P50_MS = 50  # capacity advisor, findings and overview at 5,000 nodes
+# Their p50 is a person's wait: measured again with one connection at the large size
+# (under --connections the ceiling page itself queues for ~connections/throughput).
+SLOW_PAGES = ("minimal (ceiling)", "capacity advisor", "findings", "inventory overview")
 
 
 # --- building a dataset (runs inside the per-size child process) ----------------------
@@ -403,6 +407,12 @@ def load(runs: dict, duration: float, connections: int) -> None:
                 cookie = runs[size]["cookie"]
                 generator(url, cookie, 2, connections)  # warm both workers and their caches
                 runs[size]["pages"][name].update(generator(url, cookie, duration, connections))
+        large = runs["large"]
+        for name, path in large["urls"]:
+            if name in SLOW_PAGES:
+                url = f"http://127.0.0.1:{servers['large'][1]}{path}"
+                alone = generator(url, large["cookie"], duration, 1)
+                large["pages"][name]["p50_alone"] = alone["p50"]
         for size, (server, _port) in servers.items():
             runs[size]["workers"] = [_peak_rss_mib(pid) for pid in _children(server.pid)]
     finally:
@@ -470,10 +480,8 @@ def print_table(small: dict, large: dict) -> None:
                 verdict.append("L/S<0.8")
             if share < 0.2:
                 verdict.append("<20% ceiling")
-            if name in ("capacity advisor", "findings", "inventory overview") and (
-                lg["p50"] > SLOW_PAGES_P50_MS
-            ):
-                verdict.append(f"p50>{SLOW_PAGES_P50_MS}ms")
+            if name in SLOW_PAGES and lg.get("p50_alone", lg["p50"]) > SLOW_PAGES_P50_MS:
+                verdict.append(f"p50 alone>{SLOW_PAGES_P50_MS}ms")
         if s["status"] != 200 or lg["status"] != 200 or s["errors"] or lg["errors"]:
             verdict.append(f"HTTP {s['status']}/{lg['status']} errors {s['errors']}/{lg['errors']}")
         queries = (
@@ -489,6 +497,15 @@ def print_table(small: dict, large: dict) -> None:
     print(
         f"\nceiling (minimal signed-in page): small {s_ceiling:.0f} r/s, large {l_ceiling:.0f} r/s"
     )
+    alone = [
+        f"{name} {l_pages[name]['p50_alone']:.1f}"
+        for name in SLOW_PAGES
+        if "p50_alone" in l_pages[name]
+    ]
+    if alone:
+        print(
+            f"p50 with one connection, large (ms; target <= {SLOW_PAGES_P50_MS}): {', '.join(alone)}"
+        )
     for result in (small, large):
         built = ", ".join(f"{k} {v:.1f}s" for k, v in result["built"].items())
         workers = ", ".join(f"{mib:.0f}" for mib in result["workers"])

@@ -59,6 +59,7 @@ def prune_sync_runs() -> int:
 @shared_task(name="inventory.sync_cluster", **RETRY)
 def sync_cluster(cluster_id: int, source_ids: list[int] | None = None) -> dict:
     from inventory.services import cluster_sync
+    from portal.celery import release_memory
 
     try:
         runs = cluster_sync(cluster_id=cluster_id, source_ids=source_ids)
@@ -66,6 +67,9 @@ def sync_cluster(cluster_id: int, source_ids: list[int] | None = None) -> dict:
         # The running sync reads the same sources; the next beat tick catches up.
         log.info("cluster %s is already syncing; skipped", cluster_id)
         return {"status": "busy", "runs": []}
+    finally:
+        # A large cluster's snapshot and rows are garbage now: hand the pages back.
+        release_memory()
     return {"status": "done", "runs": [run.pk for run in runs]}
 
 

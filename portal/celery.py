@@ -2,6 +2,9 @@
 theirs ("inventory" for syncs and ingest, the broadcast "gpu-agents" GPU nodes listen
 on) and their schedules from their AppConfig.ready()."""
 
+import ctypes
+import ctypes.util
+import gc
 import os
 
 from celery import Celery
@@ -36,6 +39,23 @@ def route_add(pattern: str, queue: str) -> None:
     if pattern in app.conf.task_routes:
         raise DuplicateRegistration(f"Celery route {pattern!r} is registered twice")
     app.conf.task_routes = {**app.conf.task_routes, pattern: {"queue": queue}}
+
+
+def release_memory() -> bool:
+    """Give a large task's freed memory back to the system: collect the cycles, then ask
+    glibc to return the free parts of its heap (``malloc_trim``). Without it a worker
+    child that parsed a 5,000-node export keeps that peak resident until it exits.
+    True when the trim ran (glibc only; elsewhere only the collection)."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS)
+        return False
+    trim(0)
+    return True
 
 
 app.autodiscover_tasks()
