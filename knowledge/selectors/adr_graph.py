@@ -132,17 +132,15 @@ def _layout(nodes: dict[int, GraphNode], links: list[tuple[str, int, int]]) -> G
     )
 
 
+def _node(number: int, title: str, status: str) -> GraphNode:
+    url = reverse("knowledge:adr-detail", args=[number])
+    return GraphNode(number, title, status, url=url)
+
+
 def _nodes(pks) -> dict[int, GraphNode]:
     """Only the columns a node shows: never the text of a record."""
-    return {
-        row["pk"]: GraphNode(
-            row["number"],
-            row["title"],
-            row["status"],
-            url=reverse("knowledge:adr-detail", args=[row["number"]]),
-        )
-        for row in Adr.objects.filter(pk__in=pks).values("pk", "number", "title", "status")
-    }
+    rows = Adr.objects.filter(pk__in=pks).values_list("pk", "number", "title", "status")
+    return {pk: _node(number, title, status) for pk, number, title, status in rows}
 
 
 def _graph_links():
@@ -150,12 +148,23 @@ def _graph_links():
 
 
 def whole_graph() -> Graph:
-    """Every supersede and amend link: two queries on a cold cache, none on a warm one."""
+    """Every supersede and amend link with its two ends' number, title and status: one
+    query on a cold cache, none on a warm one."""
     key = f"knowledge:adr-graph:whole:{graph_generation()}"
     graph = cache.get(key)
     if graph is None:
-        links = list(_graph_links().values_list("kind", "source_id", "target_id"))
-        nodes = _nodes({pk for _kind, *ends in links for pk in ends})
+        ends = ("source", "target")
+        columns = [f"{end}__{name}" for end in ends for name in ("id", "number", "title", "status")]
+        nodes: dict[int, GraphNode] = {}
+        links = []
+        for row in _graph_links().values("kind", *columns):
+            for end in ends:
+                pk = row[f"{end}__id"]
+                if pk not in nodes:
+                    nodes[pk] = _node(
+                        row[f"{end}__number"], row[f"{end}__title"], row[f"{end}__status"]
+                    )
+            links.append((row["kind"], row["source__id"], row["target__id"]))
         graph = _layout(nodes, links)
         cache.set(key, graph, WHOLE_GRAPH_TTL)
     return graph
