@@ -235,6 +235,7 @@ def page_urls() -> list[tuple[str, str]]:
         ("ADR log", "/knowledge/adr/"),
         ("ADR page", f"/knowledge/adr/{adr}/"),
         ("ADR graph", "/knowledge/adr/graph/"),
+        ("ADR graph, whole", "/knowledge/adr/graph/?all=1"),
         ("RACI matrix", "/knowledge/matrix/"),
         ("inventory overview", "/inventory/"),
         ("node list", "/inventory/nodes/"),

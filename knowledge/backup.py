@@ -28,6 +28,7 @@ from knowledge.models import (
     TrackStep,
 )
 from knowledge.selectors.adr import export_files
+from knowledge.selectors.adr_graph import graph_changed
 from portal.backup import Table, table_export, table_restore
 from portal.registry import registry
 
@@ -169,6 +170,7 @@ def knowledge_restore(reader) -> None:
         table_restore(reader, table)
     if reader.has(COMPONENT_LINKS):
         _component_links_restore(reader.read_json(COMPONENT_LINKS))
+    graph_changed()
 
 
 registry.add_backup_part(

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +9,23 @@ from knowledge.choices import AdrStatus, LinkKind, Phase, StepKind
 from knowledge.models import Adr, Role, Track, TrackStep
 from knowledge.models.adr import SECTION_FIELDS
 from knowledge.models.onboarding import STEP_FIELDS
+from knowledge.selectors.adr import parse_number
 from portal.elements import ElementCode
-from procedures.models import Procedure
+from portal.lookup import ReferenceField
+from procedures.lookup import procedure_field
+
+
+def adr_field(*, queryset=None, multiple: bool = False, **kwargs) -> ReferenceField:
+    """A record named by its number or code ("42", "ADR-0042"), with suggestions."""
+    return ReferenceField(
+        queryset=Adr.objects.all() if queryset is None else queryset,
+        to_field="number",
+        parse=parse_number,
+        display=lambda adr: adr.code,
+        lookup_url=reverse_lazy("knowledge:adr-lookup"),
+        multiple=multiple,
+        **kwargs,
+    )
 
 
 def _names(value: str) -> list[str]:
@@ -30,8 +47,11 @@ class AdrForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
-    procedures = forms.ModelMultipleChoiceField(
-        label=_("Procedures"), queryset=Procedure.objects.order_by("title"), required=False
+    procedures = procedure_field(
+        multiple=True,
+        label=_("Procedures"),
+        required=False,
+        help_text=_("Slugs, separated by commas."),
     )
     context = forms.CharField(
         label=_("Context and problem statement"), widget=forms.Textarea, required=False
@@ -45,13 +65,16 @@ class AdrForm(forms.Form):
         label=_("Pros and cons of the options"), widget=forms.Textarea, required=False
     )
     more_info = forms.CharField(label=_("More information"), widget=forms.Textarea, required=False)
-    supersedes = forms.ModelMultipleChoiceField(
-        label=_("Supersedes"),
+    supersedes = adr_field(
+        multiple=True,
         queryset=Adr.objects.filter(
             status__in=[AdrStatus.ACCEPTED, AdrStatus.DEPRECATED, AdrStatus.PROPOSED]
-        ).order_by("-number"),
+        ),
+        label=_("Supersedes"),
         required=False,
-        help_text=_("Takes effect when this record is accepted."),
+        help_text=_(
+            "Record numbers, separated by commas. Takes effect when this record is accepted."
+        ),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -93,21 +116,25 @@ class StatusNoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
-def _other_records(form, field: str, adr: Adr | None) -> None:
-    """A record is never offered as a link target to itself."""
-    if adr is not None:
-        form.fields[field].queryset = form.fields[field].queryset.exclude(pk=adr.pk)
+def _other_than(adr: Adr | None, other: Adr, message) -> Adr:
+    """A record is never accepted as a link target of itself."""
+    if adr is not None and other.pk == adr.pk:
+        raise ValidationError(message, code="itself")
+    return other
 
 
 class SupersedeForm(forms.Form):
-    old = forms.ModelChoiceField(
-        label=_("Record this one supersedes"), queryset=Adr.objects.order_by("-number")
-    )
+    old = adr_field(label=_("Record this one supersedes"))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, adr: Adr | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        _other_records(self, "old", adr)
+        self.adr = adr
+
+    def clean_old(self) -> Adr:
+        return _other_than(
+            self.adr, self.cleaned_data["old"], _("A record cannot supersede itself.")
+        )
 
 
 class LinkForm(forms.Form):
@@ -118,11 +145,16 @@ class LinkForm(forms.Form):
             (LinkKind.RELATES_TO, LinkKind.RELATES_TO.label),
         ],
     )
-    target = forms.ModelChoiceField(label=_("Record"), queryset=Adr.objects.order_by("-number"))
+    target = adr_field(label=_("Record"))
 
     def __init__(self, *args, adr: Adr | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        _other_records(self, "target", adr)
+        self.adr = adr
+
+    def clean_target(self) -> Adr:
+        return _other_than(
+            self.adr, self.cleaned_data["target"], _("A record cannot link to itself.")
+        )
 
 
 class ComponentChoiceField(forms.ModelChoiceField):
@@ -161,6 +193,8 @@ class TrackStepForm(forms.ModelForm):
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=StepKind.choices)
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    procedure = procedure_field(label=_("Procedure"), required=False)
+    adr = adr_field(label=_("Decision record"), required=False)
 
     class Meta:
         model = TrackStep
@@ -171,8 +205,6 @@ class TrackStepForm(forms.ModelForm):
         self.instance.track = track
         self.fields["depends_on"].queryset = track.steps.exclude(pk=self.instance.pk or 0)
         self.fields["depends_on"].required = False
-        self.fields["procedure"].queryset = Procedure.objects.order_by("title")
-        self.fields["adr"].queryset = Adr.objects.order_by("-number")
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("adr/new/", adr.adr_create, name="adr-create"),
     path("adr/preview/", adr.adr_preview, name="adr-preview"),
     path("adr/graph/", adr.adr_graph, name="adr-graph"),
+    path("adr/lookup/", adr.adr_lookup, name="adr-lookup"),
     path("adr/import/", adr.adr_import, name="adr-import"),
     path("adr/<int:number>/", adr.adr_detail, name="adr-detail"),
     path("adr/<int:number>/edit/", adr.adr_edit, name="adr-edit"),

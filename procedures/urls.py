@@ -1,6 +1,6 @@
 from django.urls import path
 
-from procedures import views
+from procedures import lookup, views
 
 app_name = "procedures"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("preview/", views.preview, name="preview"),
     path("review-queue/", views.review_queue, name="review-queue"),
     path("overdue/", views.overdue, name="overdue"),
+    # A slug has no dot, so this address can never be a procedure's.
+    path("lookup.json", lookup.lookup, name="lookup"),
     path("<slug:slug>/", views.procedure_detail, name="detail"),
     path("<slug:slug>/history/", views.procedure_history, name="history"),
     path("<slug:slug>/diff/", views.procedure_diff, name="diff"),

@@ -1,11 +1,13 @@
-"""Reads of decision records: the log, one record's page, the graph, export."""
+"""Reads of decision records: the log, one record's page, export (the graph is in
+``adr_graph``)."""
 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from knowledge.adr_format import ExportAdr, ExportLink, render_madr, render_nygard
@@ -35,12 +37,47 @@ def adr_list(*, status: str = "", tag: str = "", element: str = "", q: str = "")
         qs = qs.filter(elements__code=element)
     if q:
         query = Q(title__icontains=q)
-        # Only ASCII digits are a number: "2²" passes isdigit() but is searched as text.
-        number = q[4:] if q.upper().startswith("ADR-") else q
-        if number.isascii() and number.isdigit() and len(number) < 10:
-            query |= Q(number=int(number))
+        number = parse_number(q)
+        if number is not None:
+            query |= Q(number=number)
         qs = qs.filter(query)
     return (qs.distinct() if joined else qs).order_by("-number")
+
+
+# Only ASCII digits are a number: "2²" passes isdigit() but is searched as text.
+_NUMBER = re.compile(r"(?:ADR[-\s]?)?(\d{1,9})", re.IGNORECASE | re.ASCII)
+
+
+def parse_number(text: str) -> int | None:
+    """A record's number as people write it: "42", "0042", "ADR-0042"."""
+    match = _NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def adr_lookup(q: str, limit: int = 20) -> list[dict]:
+    """Records whose number is ``q`` or whose title contains it, the exact number
+    first, then the newest: one query, the few columns a suggestion shows. ``key``
+    is what the form field takes."""
+    qs = Adr.objects.all()
+    number = parse_number(q) if q else None
+    if q:
+        query = Q(title__icontains=q)
+        if number is not None:
+            query |= Q(number=number)
+        qs = qs.filter(query)
+    qs = qs.annotate(
+        exact=Case(When(number=number if number is not None else -1, then=0), default=1)
+    ).order_by("exact", "-number")
+    return [
+        {
+            "key": f"ADR-{row['number']:04d}",
+            "number": row["number"],
+            "title": row["title"],
+            "status": row["status"],
+            "status_label": str(AdrStatus(row["status"]).label),
+        }
+        for row in qs.values("number", "title", "status")[:limit]
+    ]
 
 
 @dataclass
@@ -81,82 +118,6 @@ def timeline(adrs: list[Adr]) -> list[tuple[int | None, list[Adr]]]:
     for adr in sorted(adrs, key=lambda a: (a.date or undated, a.number), reverse=True):
         by_year.setdefault(adr.date.year if adr.date else None, []).append(adr)
     return list(by_year.items())
-
-
-@dataclass
-class GraphNode:
-    adr: Adr
-    x: int
-    y: int
-
-
-@dataclass
-class GraphEdge:
-    kind: str
-    x1: int
-    y1: int
-    x2: int
-    y2: int
-
-
-NODE_W, NODE_H, GAP_X, GAP_Y = 220, 44, 80, 20
-
-
-def link_graph() -> dict:
-    """Supersede and amend links laid out in columns: a record stands one column to
-    the right of the newest record it replaces or amends."""
-    links = list(
-        AdrLink.objects.filter(kind__in=[LinkKind.SUPERSEDES, LinkKind.AMENDS]).select_related(
-            "source", "target"
-        )
-    )
-    nodes: dict[int, Adr] = {}
-    outgoing: dict[int, list[int]] = {}
-    for link in links:
-        nodes[link.source_id] = link.source
-        nodes[link.target_id] = link.target
-        outgoing.setdefault(link.source_id, []).append(link.target_id)
-    level: dict[int, int] = {}
-
-    def depth(pk: int, seen: frozenset = frozenset()) -> int:
-        if pk in level:
-            return level[pk]
-        if pk in seen:
-            return 0
-        targets = outgoing.get(pk, [])
-        value = 1 + max((depth(t, seen | {pk}) for t in targets), default=-1)
-        level[pk] = value
-        return value
-
-    columns: dict[int, list[Adr]] = {}
-    for pk in sorted(nodes, key=lambda k: nodes[k].number):
-        columns.setdefault(depth(pk), []).append(nodes[pk])
-    placed: dict[int, GraphNode] = {}
-    for col, adrs in columns.items():
-        for row, adr in enumerate(adrs):
-            placed[adr.pk] = GraphNode(
-                adr, 10 + col * (NODE_W + GAP_X), 10 + row * (NODE_H + GAP_Y)
-            )
-    edges = [
-        GraphEdge(
-            link.kind,
-            placed[link.source_id].x,
-            placed[link.source_id].y + NODE_H // 2,
-            placed[link.target_id].x + NODE_W,
-            placed[link.target_id].y + NODE_H // 2,
-        )
-        for link in links
-    ]
-    width = 20 + (max(columns, default=0) + 1) * (NODE_W + GAP_X)
-    height = 20 + max((len(c) for c in columns.values()), default=0) * (NODE_H + GAP_Y)
-    return {
-        "nodes": list(placed.values()),
-        "edges": edges,
-        "width": width,
-        "height": height,
-        "node_w": NODE_W,
-        "node_h": NODE_H,
-    }
 
 
 def export_files(adrs: QuerySet[Adr], fmt: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from knowledge.adr_format import ExportAdr, render_madr
 from knowledge.choices import STATUS_ACTIONS, AdrStatus, LinkKind
 from knowledge.models import Adr, AdrCounter, AdrLink, AdrRevision, AdrStatusChange, Tag
 from knowledge.models.adr import SECTION_FIELDS
+from knowledge.selectors.adr_graph import graph_changed
 from knowledge.slugs import make_slug
 from portal.audit import audit_record
 from portal.errors import ConflictError, WorkflowError
@@ -252,6 +253,8 @@ def adr_update(
         locked.save()
         _revise(locked, actor)
         changed = [k for k in after if after[k] != before[k]]
+        if "title" in changed:
+            graph_changed()
         audit_record(
             actor=actor,
             verb="adr.update",
@@ -266,6 +269,7 @@ def _change_status(actor, adr: Adr, to_status: str, note: str, verb: str) -> Adr
     from_status = adr.status
     adr.status = to_status
     adr.save(update_fields=["status", "updated_at"])
+    graph_changed()
     AdrStatusChange.objects.create(
         adr=adr,
         from_status=from_status,
@@ -385,6 +389,7 @@ def adr_link_add(*, actor, source: Adr, target: Adr, kind: str, note: str = "") 
     link = AdrLink.objects.create(
         source=source, target=target, kind=kind, created_by=_user_or_none(actor)
     )
+    graph_changed()
     audit_record(
         actor=actor,
         verb="adr.link_add",
@@ -421,6 +426,7 @@ def adr_link_remove(*, actor, link: AdrLink, note: str = "") -> None:
     )
     target = link.target
     link.delete()
+    graph_changed()
     if link.kind != LinkKind.SUPERSEDES:
         return
     old = _lock(target)

@@ -19,6 +19,7 @@ from knowledge.adr_format import AdrFormatError, ParsedAdr, parse_adr
 from knowledge.choices import LinkKind
 from knowledge.models import Adr, AdrLink, AdrStatusChange
 from knowledge.models.adr import SECTION_FIELDS
+from knowledge.selectors.adr_graph import graph_changed
 from knowledge.services.adr import (
     _elements,
     _reserve_number,
@@ -392,6 +393,8 @@ def adr_import(*, actor, files: list[tuple[str, str | bytes]]) -> AdrImportRepor
             after={"kind": kind, "target": by_number[target].code, "imported": True},
         )
         report.links_added += 1
+    if rows or report.links_added:
+        graph_changed()  # titles, statuses or links may have changed
     return report
 
 

@@ -20,12 +20,15 @@ from knowledge.forms import AdrForm, ComponentLinkForm, LinkForm, StatusNoteForm
 from knowledge.models import Adr, AdrLink, AdrRevision, Tag
 from knowledge.models.adr import SECTION_FIELDS
 from knowledge.selectors import adr as selectors
+from knowledge.selectors import adr_graph as adr_graph_selectors
 from knowledge.selectors.adr_components import components_of
 from knowledge.views._common import add_form_errors, back_with_errors
 from portal import diffing
 from portal.elements import ElementCode
 from portal.errors import WorkflowError
+from portal.lookup import lookup_response
 from portal.policy import can, require
+from portal.views import bad_request
 
 
 @login_required
@@ -215,15 +218,24 @@ def adr_status(request, number: int, action: str):
     return redirect(adr)
 
 
+def _form_errors(form) -> ValidationError:
+    """What was wrong with a small form on the record's page, for the page's messages."""
+    return ValidationError(
+        [
+            f"{form.fields[name].label}: {e}" if name in form.fields else e
+            for name, errors in form.errors.items()
+            for e in errors
+        ]
+    )
+
+
 @login_required
 @require_POST
 def adr_supersede(request, number: int):
     adr = get_object_or_404(Adr, number=number)
-    form = SupersedeForm(request.POST)
+    form = SupersedeForm(request.POST, adr=adr)
     if not form.is_valid():
-        return back_with_errors(
-            request, ValidationError(_("Choose the record to supersede.")), adr.get_absolute_url()
-        )
+        return back_with_errors(request, _form_errors(form), adr.get_absolute_url())
     if adr.status == AdrStatus.PROPOSED:
         # A proposed record only proposes: it supersedes once it is accepted.
         try:
@@ -259,11 +271,9 @@ def adr_supersede(request, number: int):
 def adr_link_add(request, number: int):
     adr = get_object_or_404(Adr, number=number)
     require(request.user, "adr.edit", adr)
-    form = LinkForm(request.POST)
+    form = LinkForm(request.POST, adr=adr)
     if not form.is_valid():
-        return back_with_errors(
-            request, ValidationError(_("Choose a link and a record.")), adr.get_absolute_url()
-        )
+        return back_with_errors(request, _form_errors(form), adr.get_absolute_url())
     try:
         services.adr_link_add(
             actor=request.user,
@@ -332,8 +342,41 @@ def adr_diff(request, number: int):
 
 @login_required
 def adr_graph(request):
+    """A neighbourhood by default (around ``?around=`` or the latest links), the whole
+    graph with ``?all=1``."""
     require(request.user, "portal.read")
-    return render(request, "knowledge/adr_graph.html", {"graph": selectors.link_graph()})
+    context = {"depths": adr_graph_selectors.DEPTHS, "max_nodes": adr_graph_selectors.MAX_NODES}
+    if request.GET.get("all") == "1":
+        context.update(graph=adr_graph_selectors.whole_graph(), whole=True)
+        return render(request, "knowledge/adr_graph.html", context)
+    around_text = request.GET.get("around", "").strip()
+    depth_text = request.GET.get("depth", "1")
+    depth = int(depth_text) if depth_text in ("1", "2") else None
+    around = selectors.parse_number(around_text) if around_text else None
+    if depth is None or (around_text and around is None):
+        return bad_request(
+            request, _("Name a record by its number (42 or ADR-0042) and a depth of 1 or 2.")
+        )
+    if around is None:
+        seeds = adr_graph_selectors.latest_linked()
+    else:
+        seeds = list(Adr.objects.filter(number=around).values_list("pk", flat=True))
+        if not seeds:
+            raise Http404
+    context.update(
+        graph=adr_graph_selectors.neighbourhood(seeds, depth),
+        around=around,
+        depth=depth,
+    )
+    return render(request, "knowledge/adr_graph.html", context)
+
+
+@login_required
+def adr_lookup(request):
+    """Suggestions for the fields that name a record: ``?q=`` → up to 20
+    ``{key, number, title, status, status_label}``."""
+    require(request.user, "portal.read")
+    return lookup_response(request, selectors.adr_lookup)
 
 
 @login_required

@@ -18,7 +18,7 @@ def test_alice_proposes_with_the_new_record_and_it_takes_effect_on_acceptance(
     adr_accept(actor=bob, adr=old)
     response = client_for(alice).post(
         "/knowledge/adr/new/",
-        {"title": "Use lakeFS", "date": "2025-04-01", "supersedes": [old.pk]},
+        {"title": "Use lakeFS", "date": "2025-04-01", "supersedes": old.code},
     )
     assert response.status_code == 302
     new = Adr.objects.get(title="Use lakeFS")
