@@ -11,9 +11,27 @@ in SQL (``GpuUsageSampleQuerySet.by_product``), not stored twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from django.db import models
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+BUCKET = timedelta(hours=1)
+# The sparklines' ranges: the ``usage`` query parameter of the pages that show them.
+RANGES = {"day": 24, "week": 7 * 24}
+
+
+def bucket_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def buckets(hours: int, now: datetime | None = None) -> list[datetime]:
+    """The last ``hours`` hours, oldest first, the current one last."""
+    last = bucket_of(now or timezone.now())
+    return [last - BUCKET * (hours - 1 - i) for i in range(hours)]
 
 
 class GpuUsageSampleQuerySet(models.QuerySet):
@@ -100,3 +118,59 @@ class GpuUsageSample(models.Model):
     @property
     def memory_used_mib(self) -> float | None:
         return self.memory_used_mib_sum / self.memory_samples if self.memory_samples else None
+
+
+@dataclass(frozen=True)
+class UsageSeries:
+    """One value per hour, oldest first; None for an hour with no sample."""
+
+    requested: list[float | None]
+    allocatable: list[float | None]
+    utilization: list[float | None]
+
+    @property
+    def allocatable_max(self) -> float:
+        return max((v for v in self.allocatable if v is not None), default=0)
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in self.requested)
+
+
+def _series(hours: list[datetime], rows: dict[datetime, tuple]) -> UsageSeries:
+    picked = [rows.get(hour) for hour in hours]
+    return UsageSeries(
+        requested=[r and r[0] for r in picked],
+        allocatable=[r and r[1] for r in picked],
+        utilization=[r and r[2] for r in picked],
+    )
+
+
+def node_usage(node_id: int, *, hours: int, now: datetime | None = None) -> UsageSeries:
+    """One query: the node's rows of the range (at most ``hours``)."""
+    span = buckets(hours, now)
+    rows = {
+        s.bucket_start: (s.gpu_requested, s.gpu_allocatable, s.utilization_pct)
+        for s in GpuUsageSample.objects.filter(node_id=node_id).since(span[0])
+    }
+    return _series(span, rows)
+
+
+def model_usage(
+    *, cluster_id: int | None = None, hours: int, now: datetime | None = None
+) -> dict[str, UsageSeries]:
+    """Per GPU model, summed over its nodes in SQL: one query of at most models × hours
+    rows, whatever the number of nodes."""
+    span = buckets(hours, now)
+    qs = GpuUsageSample.objects.since(span[0])
+    if cluster_id:
+        qs = qs.filter(cluster_id=cluster_id)
+    by_product: dict[str, dict[datetime, tuple]] = {}
+    for row in qs.by_product():
+        n = row["utilization_n"]
+        by_product.setdefault(row["product"], {})[row["bucket_start"]] = (
+            row["requested"],
+            row["allocatable"],
+            row["utilization"] / n if n else None,
+        )
+    return {product: _series(span, rows) for product, rows in by_product.items()}

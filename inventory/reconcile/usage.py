@@ -8,7 +8,7 @@ travel through Python. PostgreSQL and SQLite (3.24+) both speak this upsert.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -17,17 +17,12 @@ from django.utils import timezone
 from inventory.models import Cluster, Gpu, GpuUsageSample, Node
 from inventory.reconcile.common import SCOPED_LOAD_LIMIT
 from inventory.sources.facts import Snapshot
+from inventory.usage import bucket_of
 
-BUCKET = timedelta(hours=1)
 # What a snapshot must cover to be a sample: a periodic read of the nodes, a GPU report
 # or a scrape of the metrics. A watch's partial batch (it covers nothing) is an event,
 # not a reading at a regular interval, and would weigh busy nodes more.
 SAMPLED_COVERS = frozenset({"nodes", "gpus", "gpu_metrics"})
-
-
-def bucket_of(moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC)
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def sampled_nodes(snapshot: Snapshot) -> list[str] | None:
