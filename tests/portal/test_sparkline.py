@@ -7,12 +7,20 @@ import itertools
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from django.template import Context, Template
 from django.utils import translation
 
 from portal.sparkline import HEIGHT, PAD, WIDTH, sparkline_points, sparkline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Other tests leave their language active; the words here are checked in English.
+    with translation.override("en"):
+        yield
 
 
 def parse(html: str) -> ET.Element:
