@@ -142,6 +142,11 @@ def validate_source_config(kind: str, config) -> list[str]:
     return errors
 
 
+class PresentQuerySet(models.QuerySet):
+    def present(self):
+        return self.filter(gone_at__isnull=True)
+
+
 class InventoryItem(models.Model):
     """Fields every inventoried thing shares."""
 
@@ -156,11 +161,6 @@ class InventoryItem(models.Model):
     @property
     def is_gone(self) -> bool:
         return self.gone_at is not None
-
-
-class NodeQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone_at__isnull=True)
 
 
 class Node(InventoryItem):
@@ -196,7 +196,7 @@ class Node(InventoryItem):
     mig_strategy_label = models.CharField(_("MIG strategy (label)"), max_length=20, blank=True)
     mig_devices_label = models.JSONField(_("MIG devices (label)"), default=dict, blank=True)
 
-    objects = NodeQuerySet.as_manager()
+    objects = PresentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "name"]
@@ -224,11 +224,6 @@ class Node(InventoryItem):
     @property
     def memory_gib(self) -> float | None:
         return None if self.memory_bytes is None else round(self.memory_bytes / 2**30, 1)
-
-
-class GpuQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone_at__isnull=True)
 
 
 class Gpu(InventoryItem):
@@ -265,7 +260,7 @@ class Gpu(InventoryItem):
     last_seen_at = models.DateTimeField(_("metrics at"), null=True, blank=True)
     idle_since = models.DateTimeField(_("idle since"), null=True, blank=True)
 
-    objects = GpuQuerySet.as_manager()
+    objects = PresentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "node_name", "index"]
@@ -297,11 +292,6 @@ class Gpu(InventoryItem):
         return None if self.memory_total_mib is None else round(self.memory_total_mib / 1024, 1)
 
 
-class ComponentQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone_at__isnull=True)
-
-
 class Component(InventoryItem):
     namespace = models.CharField(_("namespace"), max_length=253)
     kind = models.CharField(_("kind"), max_length=30)
@@ -313,7 +303,7 @@ class Component(InventoryItem):
     ready_replicas = models.PositiveIntegerField(_("ready replicas"), default=0)
     desired_replicas = models.PositiveIntegerField(_("desired replicas"), default=0)
 
-    objects = ComponentQuerySet.as_manager()
+    objects = PresentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "category", "name", "namespace"]
@@ -334,11 +324,6 @@ class Component(InventoryItem):
         return f"{self.name} ({self.namespace}/{self.workload_name})"
 
 
-class CertificateQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone_at__isnull=True)
-
-
 class Certificate(InventoryItem):
     """A TLS certificate: a cert-manager Certificate or an Ingress TLS entry."""
 
@@ -351,7 +336,7 @@ class Certificate(InventoryItem):
     not_after = models.DateTimeField(_("expires"), null=True, blank=True)
     ready = models.BooleanField(_("ready"), null=True)
 
-    objects = CertificateQuerySet.as_manager()
+    objects = PresentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "namespace", "kind", "name"]
@@ -368,11 +353,6 @@ class Certificate(InventoryItem):
         return f"{self.namespace}/{self.name}"
 
 
-class VolumeQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone_at__isnull=True)
-
-
 class Volume(InventoryItem):
     """Storage: a StorageClass (no namespace) or a PersistentVolumeClaim."""
 
@@ -385,7 +365,7 @@ class Volume(InventoryItem):
     phase = models.CharField(_("phase"), max_length=30, blank=True)
     detail = models.CharField(_("provisioner or volume"), max_length=300, blank=True)
 
-    objects = VolumeQuerySet.as_manager()
+    objects = PresentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "kind", "namespace", "name"]
@@ -499,3 +479,7 @@ class InventoryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_kind} {self.object_key} {self.change} {self.field}"
+
+
+# Its own module, to keep this one readable; imported here so Django registers it.
+from inventory.usage import GpuUsageSample  # noqa: E402, F401

@@ -51,9 +51,11 @@ def dispatch_due_syncs() -> dict:
 
 @shared_task(name="inventory.prune_sync_runs", acks_late=True, ignore_result=True)
 def prune_sync_runs() -> int:
+    """Old sync runs, and the hours of usage history past their retention."""
+    from inventory.reconcile.usage import usage_samples_prune
     from inventory.services import syncruns_prune
 
-    return syncruns_prune()
+    return syncruns_prune() + usage_samples_prune()
 
 
 @shared_task(name="inventory.sync_cluster", **RETRY)

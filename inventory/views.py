@@ -19,7 +19,9 @@ from inventory.findings import RULES, Scope, findings_counts, findings_list, fin
 from inventory.forms import CapacityForm, ChangeFilterForm, ComponentFilterForm
 from inventory.models import Cluster, Node
 from inventory.services import cluster_sync_request
+from inventory.usage import RANGES, model_usage, node_usage
 from portal.policy import require
+from portal.views import bad_request
 
 
 def _int(value) -> int | None:
@@ -40,11 +42,25 @@ def _page(request, qs, size: int = 50):
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
+def _usage_range(request) -> str | None:
+    """The sparklines' range (``?usage=day|week``, a day by default); None if unknown."""
+    value = request.GET.get("usage", "day")
+    return value if value in RANGES else None
+
+
+def _unknown_range(request):
+    return bad_request(request, _("The usage range must be “day” or “week”."))
+
+
 @login_required
 def overview(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
+    usage = _usage_range(request)
+    if usage is None:
+        return _unknown_range(request)
     data = selectors.inventory_overview(cluster_id=cluster_id)
+    by_model = model_usage(cluster_id=cluster_id, hours=RANGES[usage])
     # The counts are cached per sync; on a miss the rules reuse the sources read above.
     counts = findings_counts(Scope(cluster_id=cluster_id, _sources=data.sources))
     return _render(
@@ -54,6 +70,8 @@ def overview(request):
         {
             "o": data,
             "cluster_id": cluster_id,
+            "usage": usage,
+            "models": [(m, by_model.get(m["product"])) for m in data.gpus_by_model],
             "summary": findings_summary(counts=counts),
             "findings_count": sum(counts.values()),
         },
@@ -78,6 +96,9 @@ def node_list(request):
 @login_required
 def node_detail(request, pk: int):
     require(request.user, "inventory.read")
+    usage = _usage_range(request)
+    if usage is None:
+        return _unknown_range(request)
     try:
         node, gpus, changes = selectors.node_detail(pk)
     except Node.DoesNotExist as exc:
@@ -86,7 +107,13 @@ def node_detail(request, pk: int):
         request,
         "inventory/node_detail.html",
         "inventory/_node_detail.html",
-        {"node": node, "gpus": gpus, "changes": changes},
+        {
+            "node": node,
+            "gpus": gpus,
+            "changes": changes,
+            "usage": usage,
+            "series": node_usage(node.pk, hours=RANGES[usage]),
+        },
     )
 
 

@@ -285,6 +285,8 @@ INVENTORY_GPU_IDLE_PCT = envint("INVENTORY_GPU_IDLE_PCT", 5)  # utilisation at o
 INVENTORY_GPU_IDLE_HOURS = envint("INVENTORY_GPU_IDLE_HOURS", 24)  # idle this long: a finding
 # Sync runs that changed nothing are deleted after this many days (agents write many).
 INVENTORY_SYNC_RUN_RETENTION_DAYS = envint("INVENTORY_SYNC_RUN_RETENTION_DAYS", 30)
+# Hours of GPU usage history (the sparklines) older than this many days are deleted.
+INVENTORY_USAGE_RETENTION_DAYS = envint("INVENTORY_USAGE_RETENTION_DAYS", 8)
 # `make run` has no beat: a thread in the runserver process runs due syncs instead
 # (only with Celery eager, i.e. without Redis).
 INVENTORY_INPROCESS_SYNC = envbool("INVENTORY_INPROCESS_SYNC", "false")

@@ -5,7 +5,7 @@ The cost of a sync is a constant number of queries per batch, never per row: the
 current rows of each kind are loaded in one query (as tuples, to keep memory low),
 compared in Python, and only the differences are written with ``bulk_create`` /
 ``bulk_update`` and one ``UPDATE`` marking what is gone. A snapshot that matches the
-database writes nothing but its SyncRun.
+database writes nothing but its SyncRun and its usage sample.
 
 Decisions worth knowing:
 - Each difference is one InventoryChange: an item added, returned (seen again after it
@@ -22,6 +22,9 @@ Decisions worth knowing:
   a node with no GPUs left is a complete answer (GPUs do fall off the bus).
 - A ``gpu_metrics``-only snapshot (DCGM) updates metrics of known GPUs and never adds
   or removes one.
+- Every read of nodes, GPUs or metrics also adds one sample per node it read to the
+  hour's row of the usage history (``inventory.reconcile.usage``): one more statement
+  per sync, the only write of a sync where nothing changed besides its SyncRun.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from inventory.reconcile.components import reconcile_components
 from inventory.reconcile.gpus import gpus_gone_with_nodes, link_orphan_gpus, reconcile_gpus
 from inventory.reconcile.nodes import reconcile_nodes
 from inventory.reconcile.software import reconcile_software
+from inventory.reconcile.usage import usage_sample
 from inventory.sources.facts import Snapshot
 
 __all__ = [
@@ -70,6 +74,7 @@ def reconcile(*, cluster: Cluster, snapshot: Snapshot, run: SyncRun) -> Reconcil
     link_orphan_gpus(cluster, node_ids, created_nodes)
     reconcile_components(cluster, snapshot, now, changes, result)
     reconcile_software(cluster, snapshot, now, changes, result)
+    usage_sample(cluster=cluster, snapshot=snapshot, now=now)
 
     run.nodes_seen = len(snapshot.nodes)
     run.gpus_seen = len(snapshot.gpus)

@@ -72,3 +72,12 @@ def status_label(code: str, kind: str) -> str:
     from portal.registry import registry
 
     return registry.status_label(kind, code)
+
+
+@register.simple_tag
+def sparkline(values, title, unit="", floor=0, ceiling=None):
+    """{% sparkline series.requested title ceiling=series.allocatable_max %}: see
+    portal/sparkline.py."""
+    from portal.sparkline import sparkline_svg
+
+    return sparkline_svg(values, str(title), unit=unit, floor=floor, ceiling=ceiling)

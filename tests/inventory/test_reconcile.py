@@ -53,14 +53,15 @@ def test_first_sync_adds_everything_with_one_change_each():
     assert change.object_id == gpu_row.pk and change.sync_run == run
 
 
-def test_unchanged_resync_writes_only_the_syncrun():
+def test_unchanged_resync_writes_only_the_syncrun_and_the_usage_sample():
     cluster = make_cluster()
     snapshot = cluster_snapshot(5, gpus_per_node=2)
     run_sync(cluster, snapshot)
     with CaptureQueriesContext(connection) as ctx:
         run, _result = run_sync(cluster, snapshot)
-    sql = writes(ctx.captured_queries)
-    assert len(sql) == 1 and "inventory_syncrun" in sql[0]
+    sql = sorted(writes(ctx.captured_queries))
+    assert len(sql) == 2, sql
+    assert '"inventory_gpuusagesample"' in sql[0] and "inventory_syncrun" in sql[1]
     assert (run.added, run.changed, run.gone) == (0, 0, 0)
 
 
