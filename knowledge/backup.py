@@ -171,10 +171,11 @@ def knowledge_restore(reader) -> None:
         _component_links_restore(reader.read_json(COMPONENT_LINKS))
 
 
-registry.add_backup_part(
-    40,
-    "knowledge",
-    knowledge_export,
-    knowledge_restore,
-    must_be_empty=tuple(t.label for t in TABLES),
-)
+def register() -> None:
+    registry.add_backup_part(
+        40,
+        "knowledge",
+        knowledge_export,
+        knowledge_restore,
+        must_be_empty=tuple(t.label for t in TABLES),
+    )
