@@ -39,6 +39,7 @@ from knowledge.adr_vocabulary import (
 )
 from knowledge.choices import AdrStatus, LinkKind
 from portal.frontmatter import FrontMatterError, parse_front_matter
+from portal.validation import nul_line, nul_message
 
 FILE_NUMBER = re.compile(r"^(\d{1,6})[-_ ]")
 # log4brains names its files by creation day: 20200924-use-markdown-….md
@@ -378,9 +379,9 @@ def _title(file_name: str, lines: list[str], index: int, adr: ParsedAdr, offset:
 
 def parse_adr(file_name: str, text: str) -> ParsedAdr:
     number, day = _identify(file_name, FILE_NUMBER.match(file_name.rsplit("/", 1)[-1]))
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise AdrFormatError(file_name, line, _("The file contains a NUL byte."))
+    line = nul_line(text)
+    if line is not None:
+        raise AdrFormatError(file_name, line, nul_message(file=True))
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     adr = ParsedAdr(file_name=file_name, number=number, title="", status="", file_day=day)
     body, offset = _front_matter(file_name, text, adr)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from portal.elements import ElementCode
 from portal.frontmatter import FrontMatterError, parse_front_matter
 from portal.markdown import validate_markdown
+from portal.validation import has_nul, nul_message, size_message
 from procedures.choices import ChangeKind
 from procedures.content import normalise_body, normalise_text
 
@@ -140,13 +141,11 @@ def parse_document(data: bytes) -> ProcedureDocument:
 
 def _front_matter_of(data: bytes) -> tuple[dict, str]:
     """The file's front matter (known keys only) and body, from its bytes."""
-    if len(data) > max_file_bytes():
-        raise DocumentError(
-            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
-            % {"size": len(data), "limit": max_file_bytes()}
-        )
-    if b"\x00" in data:
-        raise DocumentError(_("The file contains a NUL byte."))
+    too_big = size_message(len(data), max_file_bytes(), file=True)
+    if too_big:
+        raise DocumentError(too_big)
+    if has_nul(data):
+        raise DocumentError(nul_message(file=True))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
