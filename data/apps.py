@@ -7,17 +7,16 @@ class DataConfig(AppConfig):
     verbose_name = _("Data and networks")
 
     def ready(self) -> None:
-        from data import (
-            backup,  # noqa: F401  (its part of export_portal / import_portal)
-            notifications,  # noqa: F401  (the findings check)
-            rules,  # noqa: F401  (the policy rules)
-            search,  # noqa: F401  (search index providers)
-        )
+        from data import backup, notifications, rules, search
         from data.demo import demo_data_seed
         from data.panels import data_panel, networks_panel, node_section
         from portal.elements import ElementCode
         from portal.registry import HomePanel, PageSection, registry
 
+        rules.register()
+        search.register()
+        backup.register()
+        notifications.register()
         registry.add_nav_item(45, "data:dataset-list", _("Data"), "/data/")
         registry.add_home_panel(
             HomePanel(

@@ -32,6 +32,7 @@ def data_restore(reader) -> None:
         table_restore(reader, table)
 
 
-registry.add_backup_part(
-    45, "data", data_export, data_restore, must_be_empty=tuple(t.label for t in TABLES)
-)
+def register() -> None:
+    registry.add_backup_part(
+        45, "data", data_export, data_restore, must_be_empty=tuple(t.label for t in TABLES)
+    )

@@ -67,11 +67,17 @@ def demo_data_seed(*, stdout=None, demo: bool = False) -> None:
     house = _site(f"In-house server room {SAMPLE}", SiteKind.IN_HOUSE, "Head office, basement")
     provider = _site(f"GPU provider {SAMPLE}", SiteKind.PROVIDER, "Provider data centre")
     cloud = _site(f"Cloud region {SAMPLE}", SiteKind.CLOUD, "eu-central-1")
-    nfs = _store(
-        f"nfs-datasets {SAMPLE}", StoreKind.SHARE, house, 100 * TB, "nfs://nas01/export/datasets"
-    )
-    lake = _store(f"data-lake {SAMPLE}", StoreKind.LAKE, house, 500 * TB, "s3://lake/raw/")
-    bucket = _store(f"s3-images {SAMPLE}", StoreKind.OBJECT, cloud, None, "s3://ml-images/")
+    stores = {
+        "nfs": _store(
+            f"nfs-datasets {SAMPLE}",
+            StoreKind.SHARE,
+            house,
+            100 * TB,
+            "nfs://nas01/export/datasets",
+        ),
+        "lake": _store(f"data-lake {SAMPLE}", StoreKind.LAKE, house, 500 * TB, "s3://lake/raw/"),
+        "bucket": _store(f"s3-images {SAMPLE}", StoreKind.OBJECT, cloud, None, "s3://ml-images/"),
+    }
     _store(f"gpu-cache {SAMPLE}", StoreKind.CACHE, provider, 4 * TB, "/mnt/cache")
     slow = _link(house, provider, 1, 12, False, f"office VPN {SAMPLE}")
     _link(provider, cloud, 10, 4, True, f"cloud interconnect {SAMPLE}")
@@ -87,51 +93,60 @@ def demo_data_seed(*, stdout=None, demo: bool = False) -> None:
     cluster = Cluster.objects.filter(name=DEMO_CLUSTER).first()
     if cluster is not None:
         services.cluster_place(actor=None, cluster=cluster, site=provider)
-    clusters = [cluster] if cluster is not None else []
+    _demo_datasets(stores, [cluster] if cluster is not None else [])
+    if stdout is not None:
+        stdout.write("demo data and networks: 3 sites, 4 stores, 2 links, 3 datasets")
+
+
+# name, store, size, files, format, personal data, versioning, version, used by
+DEMO_DATASETS = (
+    (
+        f"speech-corpus-ru {SAMPLE}",
+        "nfs",
+        2 * TB,
+        120_000,
+        "FLAC + JSON manifests",
+        True,
+        Versioning.DVC,
+        "a304afb96060aad90176268345e10355",
+        ["asr-v3"],
+    ),
+    (
+        f"churn-tabular {SAMPLE}",
+        "lake",
+        40 * GB,
+        400,
+        "Parquet",
+        True,
+        Versioning.NONE,
+        "",
+        ["churn-model"],
+    ),
+    (
+        f"product-images {SAMPLE}",
+        "bucket",
+        300 * GB,
+        1_500_000,
+        "JPEG",
+        False,
+        Versioning.LAKEFS,
+        "main@3f2a9c1",
+        ["vision-search"],
+    ),
+)
+
+
+def _demo_datasets(stores: dict, clusters: list) -> None:
     now = timezone.now()
     # The starter procedure the versioned datasets follow, when it is loaded.
     versioning = Procedure.objects.filter(slug="dataset-versioning").first()
-    for name, store, size, files, fmt, personal, versioning_tool, ref, used in (
-        (
-            f"speech-corpus-ru {SAMPLE}",
-            nfs,
-            2 * TB,
-            120_000,
-            "FLAC + JSON manifests",
-            True,
-            Versioning.DVC,
-            "a304afb96060aad90176268345e10355",
-            ["asr-v3"],
-        ),
-        (
-            f"churn-tabular {SAMPLE}",
-            lake,
-            40 * GB,
-            400,
-            "Parquet",
-            True,
-            Versioning.NONE,
-            "",
-            ["churn-model"],
-        ),
-        (
-            f"product-images {SAMPLE}",
-            bucket,
-            300 * GB,
-            1_500_000,
-            "JPEG",
-            False,
-            Versioning.LAKEFS,
-            "main@3f2a9c1",
-            ["vision-search"],
-        ),
-    ):
+    for name, store, size, files, fmt, personal, versioning_tool, ref, used in DEMO_DATASETS:
         if Dataset.objects.filter(name=name).exists():
             continue
         services.dataset_create(
             actor=None,
             name=name,
-            store=store,
+            store=stores[store],
             path=f"datasets/{name.split()[0]}",
             size_bytes=size,
             file_count=files,
@@ -146,5 +161,3 @@ def demo_data_seed(*, stdout=None, demo: bool = False) -> None:
             clusters=clusters,
             procedure=versioning if versioning_tool != Versioning.NONE else None,
         )
-    if stdout is not None:
-        stdout.write("demo data and networks: 3 sites, 4 stores, 2 links, 3 datasets")

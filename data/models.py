@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from data.choices import BandwidthBasis, SiteKind, StoreKind, Versioning
 from inventory.models import SECRET_CONFIG_KEYS
+from portal.validation import refuse_nul
 
 # Query parameters of a pre-signed or tokenised URL (S3, Azure SAS, GCS) besides the
 # words a source config refuses.
@@ -25,8 +26,7 @@ CREDENTIAL_WORDS = (*SECRET_CONFIG_KEYS, "credential", "signature", "access_key"
 
 def validate_endpoint(value: str) -> None:
     """A URL or a path, never a credential: no user:password@, no token in the query."""
-    if "\x00" in value:
-        raise ValidationError(_("The endpoint contains a NUL character."))
+    refuse_nul(value)
     parts = urlsplit(value)
     if parts.password or (parts.username and "@" in parts.netloc):
         raise ValidationError(
@@ -192,8 +192,7 @@ class Dataset(models.Model):
             isinstance(t, str) and len(t) <= 100 for t in self.used_by
         ):
             raise ValidationError({"used_by": _("A list of names (each up to 100 characters).")})
-        if "\x00" in (self.path + self.version_ref + self.name):
-            raise ValidationError(_("NUL characters are not allowed."))
+        refuse_nul(self.path + self.version_ref + self.name)
 
 
 class NetworkLink(models.Model):

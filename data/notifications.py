@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from data.findings import findings_compute
 from inventory.notifications import FINDING_OPENED
-from portal.notifications import Message, notification_check
+from portal.notifications import Message, add_notification_check
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 
 
-@notification_check("data.findings", every="daily")
 def new_data_findings(now=None):
     groups = [g for g in findings_compute() if g.rows]
     if not groups:
@@ -26,3 +25,7 @@ def new_data_findings(now=None):
                 url=row.url,
                 dedup_key=f"data-finding:{group.code}:{row.subject}"[:200],
             )
+
+
+def register() -> None:
+    add_notification_check("data.findings", new_data_findings, every="daily")

@@ -4,6 +4,8 @@ read, editors edit, admins delete."""
 from portal.policy import role_rule
 from portal.roles import PortalRole
 
-role_rule("data.read", PortalRole.VIEWER)
-role_rule("data.edit", PortalRole.EDITOR)
-role_rule("data.delete", PortalRole.ADMIN)
+
+def register() -> None:
+    role_rule("data.read", PortalRole.VIEWER)
+    role_rule("data.edit", PortalRole.EDITOR)
+    role_rule("data.delete", PortalRole.ADMIN)

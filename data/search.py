@@ -127,12 +127,11 @@ def _refresher(kind):
     return refresh
 
 
-_HANDLERS = []
-for kind, label, documents, model, order in PROVIDERS:
-    registry.add_search_provider(
-        SearchProvider(kind=kind, label=label, documents=documents, order=order)
-    )
-    handler = _refresher(kind)
-    _HANDLERS.append(handler)  # signals hold weak references
-    post_save.connect(handler, sender=model, dispatch_uid=f"search-{kind}-save")
-    post_delete.connect(handler, sender=model, dispatch_uid=f"search-{kind}-delete")
+def register() -> None:
+    for kind, label, documents, model, order in PROVIDERS:
+        registry.add_search_provider(
+            SearchProvider(kind=kind, label=label, documents=documents, order=order)
+        )
+        handler = _refresher(kind)
+        post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"search-{kind}-save")
+        post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"search-{kind}-delete")

@@ -7,18 +7,18 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from inventory import (
-            backup,  # noqa: F401  (its part of export_portal / import_portal)
-            notifications,  # noqa: F401  (notification checks)
-            rules,  # noqa: F401  (registers the policy rules)
-            search,  # noqa: F401  (search index provider)
-        )
+        from inventory import backup, findings, notifications, rules, search
         from inventory.certificates import register_certificate_rule
         from inventory.services import demo_inventory_seed
         from portal.elements import ElementCode
         from portal.metrics import on_scrape
         from portal.registry import HomePanel, WorkPanel, registry
 
+        rules.register()
+        search.register()
+        backup.register()
+        notifications.register()
+        findings.register()
         register_certificate_rule()
         _queues_routes_and_schedules()
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")

@@ -36,10 +36,11 @@ def inventory_restore(reader) -> None:
     table_restore(reader, SOURCES)
 
 
-registry.add_backup_part(
-    30,
-    "inventory",
-    inventory_export,
-    inventory_restore,
-    must_be_empty=(CLUSTERS.label, SOURCES.label),
-)
+def register() -> None:
+    registry.add_backup_part(
+        30,
+        "inventory",
+        inventory_export,
+        inventory_restore,
+        must_be_empty=(CLUSTERS.label, SOURCES.label),
+    )

@@ -14,7 +14,8 @@ records a run (``inventory_generation``) or for ``COUNTS_TTL`` seconds, whicheve
 first, because time alone can make a source stale or a GPU idle. Each finding links to
 the procedure on infrastructure usage, by URL, since procedures are a separate app.
 
-Another app or module adds a rule the same way, e.g. certificates about to expire::
+Another app or module adds a rule the same way, from its ``AppConfig.ready()``, e.g.
+certificates about to expire::
 
     register_rule(Rule("certificate_expiring", Severity.WARNING,
                        gettext_lazy("Certificate about to expire"), rows, finding))
@@ -592,7 +593,7 @@ def _unreadable_finding(row, scope) -> Finding:
     )
 
 
-for _rule in (
+BUILT_IN = (
     Rule(
         "gpu_not_exposed",
         Severity.CRITICAL,
@@ -670,8 +671,14 @@ for _rule in (
         _unreadable_rows,
         _unreadable_finding,
     ),
-):
-    register_rule(_rule)
+)
+
+
+def register() -> None:
+    """The inventory's own rules (InventoryConfig.ready), in the order they are shown
+    within a severity."""
+    for rule in BUILT_IN:
+        register_rule(rule)
 
 
 # --- reading findings -----------------------------------------------------------------------

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.notifications import Message, notification_check, notification_kind
+from inventory.findings import findings_iter
+from portal.notifications import Message, add_notification_check, notification_kind
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
 
-try:
-    from inventory.findings import findings_iter
-except ImportError:  # the app's findings are not there yet: nothing to check
-    findings_iter = None
-
-
-FINDING_OPENED = notification_kind(
-    "finding_opened",
-    _("An inventory finding appeared (administrators)"),
-    texts={"finding_opened": _("Inventory finding: %(object)s")},
-)
+FINDING_OPENED = "finding_opened"
 
 
 def new_findings(now=None):
@@ -37,5 +28,10 @@ def new_findings(now=None):
         )
 
 
-if findings_iter is not None:
-    notification_check("inventory.findings", every="hourly")(new_findings)
+def register() -> None:
+    notification_kind(
+        FINDING_OPENED,
+        _("An inventory finding appeared (administrators)"),
+        texts={"finding_opened": _("Inventory finding: %(object)s")},
+    )
+    add_notification_check("inventory.findings", new_findings, every="hourly")

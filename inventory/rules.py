@@ -4,5 +4,7 @@ and start syncs."""
 from portal.policy import role_rule
 from portal.roles import PortalRole
 
-role_rule("inventory.read", PortalRole.VIEWER)
-role_rule("inventory.manage", PortalRole.ADMIN)
+
+def register() -> None:
+    role_rule("inventory.read", PortalRole.VIEWER)
+    role_rule("inventory.manage", PortalRole.ADMIN)

@@ -15,15 +15,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import ComponentCategory
+from inventory.models import Component, Gpu, Node, SyncRun
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, search_refresh_on_commit
 from portal.search.kinds import KIND_LABELS
-
-try:
-    from inventory.models import Component, Gpu, Node, SyncRun
-except ImportError:  # the app's models are not there yet: nothing to index
-    Component = Gpu = Node = SyncRun = None
 
 KIND_NODE = "node"
 KIND_GPU = "gpu"
@@ -202,7 +198,7 @@ def _sync_saved(sender, instance, **kwargs) -> None:
         search_refresh_on_commit(kind, ids)
 
 
-if Node is not None:
+def register() -> None:
     for kind, documents, rows, label, order in (
         (KIND_NODE, node_documents, node_rows, KIND_LABELS[KIND_NODE], 40),
         (KIND_GPU, gpu_documents, gpu_rows, KIND_LABELS[KIND_GPU], 41),

@@ -562,6 +562,51 @@ def _classify(params: dict, cluster_id: int | None) -> dict:
     return {"counts": counts, "shown": shown, "checked": checked, "examples": dict(examples)}
 
 
+def _checked_fits(
+    checked_ids: list[int], by_id: dict[int, Node], params: dict, gpu_count: int
+) -> tuple[list[CapacityFit], list[str]]:
+    """The nodes whose answer depends on MIG layouts and NVLink groups, judged on
+    their GPUs (read for these nodes only): the fits, and the names of the others."""
+    if not checked_ids:
+        return [], []
+    gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
+    for gpu in (
+        Gpu.objects.present()
+        .filter(node_id__in=checked_ids)
+        .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers", "mig_mode",
+              "mig_devices")
+    ):  # fmt: skip
+        gpus_by_node[gpu.node_id].append(gpu)
+    fits, failed = [], []
+    for node_id in checked_ids:
+        node = by_id[node_id]
+        fit = _checked_fit(
+            node, gpus_by_node.get(node_id, []), params["replica"], params["sharded"], gpu_count
+        )
+        if fit is None:
+            failed.append(node.name)
+        else:
+            fits.append(fit)
+    return fits, failed
+
+
+def _left_out(counts: dict, examples: dict, checked_failed: list[str]) -> list[LeftOut]:
+    """The nodes left out, by reason, with a few names each."""
+    left_counts: dict[str, int] = defaultdict(int)
+    for (reason, _direct), n in counts.items():
+        if reason:
+            left_counts[reason] += n
+    if checked_failed:
+        left_counts["gpu_memory"] += len(checked_failed)
+        merged = sorted(examples["gpu_memory"] + checked_failed)
+        examples["gpu_memory"] = merged[:LEFT_OUT_SAMPLES]
+    return [
+        LeftOut(reason, str(label), left_counts[reason], examples.get(reason, []))
+        for reason, label in LEFT_OUT_REASONS.items()
+        if left_counts.get(reason)
+    ]
+
+
 def capacity_advice(
     *,
     model_gb: float,
@@ -619,44 +664,9 @@ def capacity_advice(
         )
         for node_id, free, gpus_n, whole_fit, fit_memory, label_memory, labelled in shown
     ]
-    fits_total = counts.get(("", True), 0)
-    checked_failed: list[str] = []
-    if checked_ids:
-        # MIG layouts and NVLink groups: read the GPUs of these nodes only.
-        gpus_by_node: dict[int, list[Gpu]] = defaultdict(list)
-        for gpu in (
-            Gpu.objects.present()
-            .filter(node_id__in=checked_ids)
-            .only("id", "node_id", "memory_total_mib", "pci_bus_id", "nvlink_peers", "mig_mode",
-                  "mig_devices")
-        ):  # fmt: skip
-            gpus_by_node[gpu.node_id].append(gpu)
-        for node_id in checked_ids:
-            node = by_id[node_id]
-            fit = _checked_fit(
-                node,
-                gpus_by_node.get(node_id, []),
-                params["replica"],
-                params["sharded"],
-                gpu_count,
-            )
-            if fit is None:
-                checked_failed.append(node.name)
-            else:
-                fits.append(fit)
-                fits_total += 1
+    checked_fits, checked_failed = _checked_fits(checked_ids, by_id, params, gpu_count)
+    fits += checked_fits
+    fits_total = counts.get(("", True), 0) + len(checked_fits)
     fits.sort(key=lambda f: (not f.available_now, f.node.cluster_id, f.node.name))
-    left_counts: dict[str, int] = defaultdict(int)
-    for (reason, _direct), n in counts.items():
-        if reason:
-            left_counts[reason] += n
-    if checked_failed:
-        left_counts["gpu_memory"] += len(checked_failed)
-        merged = sorted(examples["gpu_memory"] + checked_failed)
-        examples["gpu_memory"] = merged[:LEFT_OUT_SAMPLES]
-    left_out = [
-        LeftOut(reason, str(label), left_counts[reason], examples.get(reason, []))
-        for reason, label in LEFT_OUT_REASONS.items()
-        if left_counts.get(reason)
-    ]
+    left_out = _left_out(counts, examples, checked_failed)
     return CapacityAdvice(fits=fits[:FITS_SHOWN], fits_total=fits_total, left_out=left_out)

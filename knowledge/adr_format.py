@@ -39,6 +39,7 @@ from knowledge.adr_vocabulary import (
 )
 from knowledge.choices import AdrStatus, LinkKind
 from portal.frontmatter import FrontMatterError, parse_front_matter
+from portal.validation import nul_line, nul_message
 
 FILE_NUMBER = re.compile(r"^(\d{1,6})[-_ ]")
 # log4brains names its files by creation day: 20200924-use-markdown-….md
@@ -378,18 +379,41 @@ def _title(file_name: str, lines: list[str], index: int, adr: ParsedAdr, offset:
 
 def parse_adr(file_name: str, text: str) -> ParsedAdr:
     number, day = _identify(file_name, FILE_NUMBER.match(file_name.rsplit("/", 1)[-1]))
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise AdrFormatError(file_name, line, _("The file contains a NUL byte."))
+    line = nul_line(text)
+    if line is not None:
+        raise AdrFormatError(file_name, line, nul_message(file=True))
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     adr = ParsedAdr(file_name=file_name, number=number, title="", status="", file_day=day)
     body, offset = _front_matter(file_name, text, adr)
     lines = body.split("\n")
     index = _title(file_name, lines, 0, adr, offset)
+    buckets, preamble, meta_sections = _sections(file_name, lines, index, offset, adr)
+    moved = _meta_sections(file_name, meta_sections, adr)
+    if not adr.status:
+        adr.status = AdrStatus.PROPOSED
+    if moved:
+        preamble = [*preamble, "", *moved]
+    if "\n".join(preamble).strip():
+        buckets["context"] = [*preamble, "", *buckets["context"]]
+    adr.sections = {name: "\n".join(body).strip() for name, body in buckets.items()}
+    if adr.date is None and adr.file_day is not None:
+        adr.date = adr.file_day  # log4brains: the day in the name is when it was written
+    adr.links = _links_elsewhere(file_name, adr)
+    return adr
 
+
+MetaSection = tuple[str, int, list[tuple[int, str]]]
+
+
+def _sections(
+    file_name: str, lines: list[str], index: int, offset: int, adr: ParsedAdr
+) -> tuple[dict[str, list[str]], list[str], list[MetaSection]]:
+    """The lines after the title by section; the lines before the first section (the
+    preamble, where metadata lines are read into ``adr``); and the metadata sections
+    ("## Status", "## Date"...) with their numbered lines."""
     buckets: dict[str, list[str]] = {name: [] for name in SECTION_ORDER}
     preamble: list[str] = []
-    meta_sections: list[tuple[str, int, list[tuple[int, str]]]] = []
+    meta_sections: list[MetaSection] = []
     current: str | None = None
     in_fence = False
     for number, line in enumerate(lines[index:], start=index + offset):
@@ -428,17 +452,11 @@ def parse_adr(file_name: str, text: str) -> ParsedAdr:
             buckets[current].append(line)
     if in_fence:
         raise AdrFormatError(file_name, len(lines) + offset - 1, _("A code block is not closed."))
+    return buckets, preamble, meta_sections
 
-    moved = _meta_sections(file_name, meta_sections, adr)
-    if not adr.status:
-        adr.status = AdrStatus.PROPOSED
-    if moved:
-        preamble = [*preamble, "", *moved]
-    if "\n".join(preamble).strip():
-        buckets["context"] = [*preamble, "", *buckets["context"]]
-    adr.sections = {name: "\n".join(body).strip() for name, body in buckets.items()}
-    if adr.date is None and adr.file_day is not None:
-        adr.date = adr.file_day  # log4brains: the day in the name is when it was written
+
+def _links_elsewhere(file_name: str, adr: ParsedAdr) -> list:
+    """The record's links without those to itself, each of which is warned about."""
     own_file = file_name.rsplit("/", 1)[-1]
     kept = []
     for link in adr.links:
@@ -449,8 +467,7 @@ def parse_adr(file_name: str, text: str) -> ParsedAdr:
             adr.warn(link.line, _("A record cannot link to itself; the link is left out."))
         else:
             kept.append(link)
-    adr.links = kept
-    return adr
+    return kept
 
 
 def preamble_has_text(preamble: list[str]) -> bool:

@@ -7,12 +7,7 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge")
 
     def ready(self) -> None:
-        from knowledge import (
-            backup,  # noqa: F401  (its part of export_portal / import_portal)
-            notifications,  # noqa: F401  (notification rules)
-            rules,  # noqa: F401  (registers the policy rules)
-            search,  # noqa: F401  (search index provider)
-        )
+        from knowledge import backup, notifications, rules, search
         from knowledge.selectors.adr import knowledge_panel, own_proposals_panel
         from knowledge.selectors.onboarding import onboarding_panel
         from knowledge.selectors.raci import people_panel
@@ -20,6 +15,10 @@ class KnowledgeConfig(AppConfig):
         from portal.elements import ElementCode
         from portal.registry import HomePanel, WorkPanel, registry
 
+        rules.register()
+        search.register()
+        backup.register()
+        notifications.register()
         registry.add_nav_item(30, "knowledge:index", _("Knowledge"), "/knowledge/")
         registry.add_home_panel(
             HomePanel(

@@ -173,10 +173,11 @@ def knowledge_restore(reader) -> None:
     graph_changed()
 
 
-registry.add_backup_part(
-    40,
-    "knowledge",
-    knowledge_export,
-    knowledge_restore,
-    must_be_empty=tuple(t.label for t in TABLES),
-)
+def register() -> None:
+    registry.add_backup_part(
+        40,
+        "knowledge",
+        knowledge_export,
+        knowledge_restore,
+        must_be_empty=tuple(t.label for t in TABLES),
+    )

@@ -5,32 +5,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.notifications import Message, notification_check, notification_kind, notification_rule
-
-ONBOARDING_OVERDUE = notification_kind(
-    "onboarding_overdue",
-    _("An onboarding step of mine is overdue"),
-    texts={"onboarding_overdue": _("Onboarding step “%(object)s” was due on %(date)s")},
-)
-ONBOARDING_COMPLETED = notification_kind(
-    "onboarding_completed",
-    _("Somebody I am buddy to finished their onboarding"),
-    texts={"onboarding_completed": _("%(person)s finished the onboarding track “%(object)s”")},
-)
-ADR_DECIDED = notification_kind(
-    "adr_decided",
-    _("An architecture decision was accepted or rejected"),
-    texts={
-        "adr_accepted": _("%(actor)s accepted “%(object)s”"),
-        "adr_rejected": _("%(actor)s rejected “%(object)s”"),
-    },
+from knowledge.models import Adr
+from portal.notifications import (
+    Message,
+    add_notification_check,
+    add_notification_rule,
+    notification_kind,
 )
 
-
-try:
-    from knowledge.models import Adr, Enrolment
-except ImportError:  # the app's models are not there yet: no rules
-    Adr = Enrolment = None
+ONBOARDING_OVERDUE = "onboarding_overdue"
+ONBOARDING_COMPLETED = "onboarding_completed"
+ADR_DECIDED = "adr_decided"
 
 
 def _adr(event):
@@ -81,12 +66,6 @@ def onboarding_overdue(now=None):
             )
 
 
-if Adr is not None:
-    notification_rule("adr.accept")(_decided("adr_accepted"))
-    notification_rule("adr.reject")(_decided("adr_rejected"))
-    notification_check("knowledge.onboarding_overdue")(onboarding_overdue)
-
-
 def onboarding_completed(event):
     """The step that finished a track tells the buddy, once per enrolment."""
     from django.urls import reverse
@@ -114,7 +93,28 @@ def onboarding_completed(event):
     ]
 
 
-if Enrolment is not None:
+def register() -> None:
+    notification_kind(
+        ONBOARDING_OVERDUE,
+        _("An onboarding step of mine is overdue"),
+        texts={"onboarding_overdue": _("Onboarding step “%(object)s” was due on %(date)s")},
+    )
+    notification_kind(
+        ONBOARDING_COMPLETED,
+        _("Somebody I am buddy to finished their onboarding"),
+        texts={"onboarding_completed": _("%(person)s finished the onboarding track “%(object)s”")},
+    )
+    notification_kind(
+        ADR_DECIDED,
+        _("An architecture decision was accepted or rejected"),
+        texts={
+            "adr_accepted": _("%(actor)s accepted “%(object)s”"),
+            "adr_rejected": _("%(actor)s rejected “%(object)s”"),
+        },
+    )
+    add_notification_rule("adr.accept", _decided("adr_accepted"))
+    add_notification_rule("adr.reject", _decided("adr_rejected"))
+    add_notification_check("knowledge.onboarding_overdue", onboarding_overdue)
     # Acknowledging a procedure completes its step too, so both events may finish a track.
-    notification_rule("onboarding.step_complete")(onboarding_completed)
-    notification_rule("procedure.acknowledge")(onboarding_completed)
+    add_notification_rule("onboarding.step_complete", onboarding_completed)
+    add_notification_rule("procedure.acknowledge", onboarding_completed)

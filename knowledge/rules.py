@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from knowledge.choices import LinkKind
-from portal.policy import has_role, role_rule, rule
+from portal.policy import add_rule, has_role, role_rule
 from portal.roles import PortalRole
 
-role_rule("adr.create", PortalRole.EDITOR)
-role_rule("adr.edit", PortalRole.EDITOR)
-role_rule("adr.import", PortalRole.EDITOR)
-role_rule("adr.accept", PortalRole.APPROVER)
-role_rule("adr.reject", PortalRole.APPROVER)
-role_rule("adr.deprecate", PortalRole.APPROVER)
-# Superseding changes the status of a decision already taken: an approver's call.
-role_rule("adr.supersede", PortalRole.APPROVER)
 
-
-@rule("adr.link_remove")
 def may_remove_link(user, link=None) -> bool:
     """Removing a link needs the right that made it: undoing a supersession changes
     the old record's status back, so it is an approver's call like making one."""
@@ -25,22 +15,15 @@ def may_remove_link(user, link=None) -> bool:
     return has_role(user, PortalRole.EDITOR)
 
 
-role_rule("matrix.edit", PortalRole.EDITOR)
-role_rule("track.edit", PortalRole.EDITOR)
-
-
-@rule("enrolment.create")
 def may_enrol(user, obj=None) -> bool:
     """Editors and leads (approvers) bring people in."""
     return has_role(user, PortalRole.EDITOR) or has_role(user, PortalRole.APPROVER)
 
 
-@rule("onboarding.view_all")
 def may_view_all(user, obj=None) -> bool:
     return has_role(user, PortalRole.EDITOR) or has_role(user, PortalRole.APPROVER)
 
 
-@rule("onboarding.confirm_step")
 def may_confirm_step(user, enrolment=None) -> bool:
     """A skill step is the buddy's to confirm (or an admin's), never the person's own."""
     if enrolment is None or getattr(enrolment, "user_id", None) == getattr(user, "pk", None):
@@ -51,7 +34,6 @@ def may_confirm_step(user, enrolment=None) -> bool:
     )
 
 
-@rule("onboarding.complete_step")
 def may_complete_step(user, enrolment=None) -> bool:
     """Only the person themself: a step done on someone's behalf teaches nobody."""
     return (
@@ -59,3 +41,16 @@ def may_complete_step(user, enrolment=None) -> bool:
         and has_role(user, PortalRole.VIEWER)
         and getattr(enrolment, "user_id", None) == getattr(user, "pk", object())
     )
+
+
+def register() -> None:
+    for action in ("adr.create", "adr.edit", "adr.import", "matrix.edit", "track.edit"):
+        role_rule(action, PortalRole.EDITOR)
+    # Superseding changes the status of a decision already taken: an approver's call.
+    for action in ("adr.accept", "adr.reject", "adr.deprecate", "adr.supersede"):
+        role_rule(action, PortalRole.APPROVER)
+    add_rule("adr.link_remove", may_remove_link)
+    add_rule("enrolment.create", may_enrol)
+    add_rule("onboarding.view_all", may_view_all)
+    add_rule("onboarding.confirm_step", may_confirm_step)
+    add_rule("onboarding.complete_step", may_complete_step)

@@ -7,15 +7,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 
 from knowledge.choices import AdrStatus, Phase
+from knowledge.models import Activity, Adr, Role, TrackStep
 from portal.elements import ElementCode
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
 from portal.search.kinds import KIND_LABELS
-
-try:
-    from knowledge.models import Activity, Adr, Role, TrackStep
-except ImportError:  # the app's models are not there yet: nothing to index
-    Activity = Adr = Role = TrackStep = None
 
 KIND_ADR = "adr"
 KIND_ACTIVITY = "activity"
@@ -108,7 +104,7 @@ def _elements_refresher(kind: str, model):
     return handler
 
 
-if Adr is not None:
+def register() -> None:
     for kind, model, documents, label, order in (
         (KIND_ADR, Adr, adr_documents, KIND_LABELS[KIND_ADR], 20),
         (KIND_ACTIVITY, Activity, activity_documents, KIND_LABELS[KIND_ACTIVITY], 30),

@@ -9,14 +9,20 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from portal import checks, home  # noqa: F401
-        from portal.api_tokens import rules as api_token_rules  # noqa: F401
+        from portal import checks, home, metrics, policy
+        from portal.api_tokens import rules as api_token_rules
         from portal.audit_verbs import VERBS
+        from portal.backup import core as backup_core
         from portal.notifications import setup as notifications_setup
         from portal.reference import ensure_reference_rows
         from portal.registry import registry
         from portal.search import index as search_index
 
+        policy.register()
+        api_token_rules.register()
+        checks.register()
+        metrics.register()
+        backup_core.register()
         registry.add_audit_verbs(VERBS)
         notifications_setup.connect()
         home.register()

@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Warning
+from django.core.checks import register as check_register
 
 
-@register(deploy=True)
 def keycloak_secret_check(app_configs, **kwargs):
     if settings.KEYCLOAK_ENABLED and not settings.KEYCLOAK_CLIENT_SECRET:
         return [
@@ -15,7 +15,6 @@ def keycloak_secret_check(app_configs, **kwargs):
     return []
 
 
-@register(deploy=True)
 def site_url_check(app_configs, **kwargs):
     """E-mails and webhooks are sent from workers, with no request to take the
     address from: without SITE_URL their links point at the development address."""
@@ -29,3 +28,8 @@ def site_url_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def register() -> None:
+    check_register(keycloak_secret_check, deploy=True)
+    check_register(site_url_check, deploy=True)

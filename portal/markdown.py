@@ -14,12 +14,12 @@ import xml.etree.ElementTree as etree
 import markdown as md
 import nh3
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
+
+from portal.validation import check_size, refuse_nul
 
 _TASK_RE = re.compile(r"^\[([ xX])\]\s+")
 
@@ -97,15 +97,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def validate_markdown(text: str) -> None:
     """Reject what no Markdown body should contain, before anything is stored."""
-    if "\x00" in text:
-        raise ValidationError(_("The text contains a NUL byte."), code="nul")
-    size = len(text.encode("utf-8"))
-    if size > settings.MARKDOWN_MAX_BYTES:
-        raise ValidationError(
-            _("The text is %(size)s bytes; the limit is %(limit)s bytes.")
-            % {"size": size, "limit": settings.MARKDOWN_MAX_BYTES},
-            code="too_large",
-        )
+    refuse_nul(text)
+    check_size(text, settings.MARKDOWN_MAX_BYTES)
 
 
 def sanitize_html(html: str) -> str:

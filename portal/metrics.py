@@ -166,35 +166,29 @@ def _task_name(sender) -> str:
     return getattr(sender, "name", None) or str(sender)
 
 
-@celery_signals.task_prerun.connect
 def _task_prerun(task_id=None, **_kwargs):
     if task_id:
         _task_started[task_id] = time.perf_counter()
 
 
-@celery_signals.task_postrun.connect
 def _task_postrun(sender=None, task_id=None, **_kwargs):
     started = _task_started.pop(task_id, None) if task_id else None
     if started is not None:
         CELERY_TASK_DURATION.labels(_task_name(sender)).observe(time.perf_counter() - started)
 
 
-@celery_signals.task_success.connect
 def _task_success(sender=None, **_kwargs):
     CELERY_TASKS.labels(_task_name(sender), "success").inc()
 
 
-@celery_signals.task_failure.connect
 def _task_failure(sender=None, **_kwargs):
     CELERY_TASKS.labels(_task_name(sender), "failure").inc()
 
 
-@celery_signals.task_retry.connect
 def _task_retry(sender=None, **_kwargs):
     CELERY_TASKS.labels(_task_name(sender), "retry").inc()
 
 
-@celery_signals.worker_init.connect
 def _worker_init(**_kwargs):
     # Runs in the worker's main process, before the pool forks its children.
     directory = multiprocess_dir()
@@ -208,7 +202,6 @@ def _worker_init(**_kwargs):
         worker_metrics_server, _thread = start_http_server(int(port), registry=collector_registry())
 
 
-@celery_signals.worker_process_shutdown.connect
 def _worker_process_shutdown(pid=None, **_kwargs):
     if multiprocess_dir() is not None:
         multiprocess.mark_process_dead(pid or os.getpid())
@@ -218,3 +211,15 @@ def count_auth_refusal(method: str, code: str) -> None:
     """One refused credential; ``code`` is one of portal.auth.tokens' error codes or
     another fixed word, never text from the request."""
     AUTH_REFUSALS.labels(method=method, code=code).inc()
+
+
+def register() -> None:
+    """The Celery hooks (PortalConfig.ready). A worker runs ``django.setup()`` from
+    Celery's Django fixup before it sends ``worker_init``, so they are in place then."""
+    celery_signals.task_prerun.connect(_task_prerun)
+    celery_signals.task_postrun.connect(_task_postrun)
+    celery_signals.task_success.connect(_task_success)
+    celery_signals.task_failure.connect(_task_failure)
+    celery_signals.task_retry.connect(_task_retry)
+    celery_signals.worker_init.connect(_worker_init)
+    celery_signals.worker_process_shutdown.connect(_worker_process_shutdown)

@@ -1,8 +1,8 @@
 """Who may do what: the one place that decides.
 
 Actions are strings ("version.approve"). The portal's own rules are below; each app
-registers the rules of its objects from ``AppConfig.ready()`` with :func:`rule`, so
-this module never imports an app. Views hide what :func:`can` refuses; services call
+registers the rules of its objects from ``AppConfig.ready()`` with :func:`add_rule` and
+:func:`role_rule`, so this module never imports an app. Views hide what :func:`can` refuses; services call
 :func:`require`, so the API and the pages enforce the same thing.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from portal.registry import DuplicateRegistration
 from portal.roles import PortalRole
 
 Rule = Callable[[object, object | None], bool]
@@ -58,14 +59,12 @@ def has_role(user, role: PortalRole | str) -> bool:
     return str(role) in roles_of(user)
 
 
-def rule(action: str) -> Callable[[Rule], Rule]:
-    def register(func: Rule) -> Rule:
-        if action in _RULES and _RULES[action] is not func:
-            raise RuntimeError(f"policy rule {action!r} registered twice")
-        _RULES[action] = func
-        return func
-
-    return register
+def add_rule(action: str, func: Rule) -> None:
+    """Register who may do ``action``: ``func(user, obj=None) -> bool``. Once per action,
+    from the app's ``AppConfig.ready()``: a second rule would silently win."""
+    if action in _RULES:
+        raise DuplicateRegistration(f"policy rule {action!r} is registered twice")
+    _RULES[action] = func
 
 
 _NEEDS: dict[str, PortalRole] = {}
@@ -73,7 +72,7 @@ _NEEDS: dict[str, PortalRole] = {}
 
 def role_rule(action: str, role: PortalRole) -> None:
     """Register an action that only needs a role."""
-    rule(action)(lambda user, obj=None: has_role(user, role))
+    add_rule(action, lambda user, obj=None: has_role(user, role))
     _NEEDS[action] = role
 
 
@@ -102,7 +101,9 @@ def require(user, action: str, obj=None, message: str | None = None) -> None:
         raise PolicyDenied(action, obj, message)
 
 
-role_rule("portal.read", PortalRole.VIEWER)
-role_rule("portal.write", PortalRole.EDITOR)
-role_rule("portal.admin", PortalRole.ADMIN)
-role_rule("audit.view", PortalRole.ADMIN)
+def register() -> None:
+    """The portal's own rules (PortalConfig.ready)."""
+    role_rule("portal.read", PortalRole.VIEWER)
+    role_rule("portal.write", PortalRole.EDITOR)
+    role_rule("portal.admin", PortalRole.ADMIN)
+    role_rule("audit.view", PortalRole.ADMIN)

@@ -6,6 +6,11 @@ limit makes the parser itself fail. Rather than a check in every view, this laye
 looks at the parts of a request that every view shares: the path, the query string,
 form fields and JSON bodies. The API answers in its one error shape
 (``{"detail", "code", "errors"}``), the pages with the styled error page.
+
+What a request carries inside a field (a file's content, a text a service stores) is
+checked by the parsers and services with the helpers here: :func:`has_nul`,
+:func:`nul_line`, :func:`refuse_nul`, :func:`size_message` and :func:`check_size`,
+so that every NUL and every size limit is found and told the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -28,6 +33,57 @@ MAX_JSON_DEPTH = 32
 # A NUL written as a JSON escape, not preceded by an escaped backslash.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 _JSON_CONTAINERS = re.compile(rb'[\[\]{}"\\]')
+
+
+def has_nul(value: str | bytes) -> bool:
+    """Whether a text or a file's bytes hold a NUL, which PostgreSQL refuses in text
+    and no text file contains."""
+    return ("\x00" if isinstance(value, str) else b"\x00") in value
+
+
+def nul_line(value: str | bytes) -> int | None:
+    """The line (from 1) of the first NUL, for an error that points at it; None
+    when there is none."""
+    if not has_nul(value):
+        return None
+    if isinstance(value, str):
+        return value[: value.index("\x00")].count("\n") + 1
+    return value[: value.index(b"\x00")].count(b"\n") + 1
+
+
+def nul_message(*, file: bool = False) -> str:
+    return _("The file contains a NUL byte.") if file else _("The text contains a NUL byte.")
+
+
+def refuse_nul(value: str | bytes, field: str | None = None) -> None:
+    """Raise ValidationError (under ``field`` when given) for a value with a NUL;
+    usable as a form field's or a model field's validator."""
+    if has_nul(value):
+        _refuse(nul_message(file=isinstance(value, bytes)), "nul", field)
+
+
+def size_message(size: int, limit: int, *, file: bool = False) -> str | None:
+    """What to tell about ``size`` bytes past ``limit``; None when within it."""
+    if size <= limit:
+        return None
+    if file:
+        text = _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+    else:
+        text = _("The text is %(size)s bytes; the limit is %(limit)s bytes.")
+    return text % {"size": size, "limit": limit}
+
+
+def check_size(value: str | bytes, limit: int, field: str | None = None) -> None:
+    """Raise ValidationError for a value over ``limit`` bytes (a text counts in UTF-8)."""
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    message = size_message(len(data), limit, file=isinstance(value, bytes))
+    if message is not None:
+        _refuse(message, "too_large", field)
+
+
+def _refuse(message: str, code: str, field: str | None) -> None:
+    error = ValidationError(message, code=code)
+    raise ValidationError({field: [error]}) if field else error
 
 
 class InputRefused(Exception):
@@ -66,8 +122,8 @@ def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 def _check_text(value: str, field: str) -> None:
-    if "\x00" in value:
-        raise InputRefused(_("The text contains a NUL byte."), field)
+    if has_nul(value):
+        raise InputRefused(nul_message(), field)
 
 
 def check_request(request) -> None:
@@ -92,8 +148,8 @@ def check_request(request) -> None:
             body = request.body
         except RequestDataTooBig as exc:
             raise UploadTooLarge(request_limit_message(), "non_field_errors") from exc
-        if b"\x00" in body or _JSON_NUL.search(body):
-            raise InputRefused(_("The text contains a NUL byte."))
+        if has_nul(body) or _JSON_NUL.search(body):
+            raise InputRefused(nul_message())
         if json_depth_exceeds(body):
             raise InputRefused(
                 _("The JSON body is nested deeper than %(limit)s levels.")
@@ -161,6 +217,12 @@ __all__ = [
     "InputRefused",
     "InputValidationMiddleware",
     "check_request",
+    "check_size",
+    "has_nul",
     "json_depth_exceeds",
+    "nul_line",
+    "nul_message",
     "refusal_response",
+    "refuse_nul",
+    "size_message",
 ]

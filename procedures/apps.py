@@ -11,12 +11,7 @@ class ProceduresConfig(AppConfig):
 
         from portal.elements import ElementCode
         from portal.registry import HomePanel, WorkPanel, registry
-        from procedures import (
-            backup,  # noqa: F401  (its part of export_portal / import_portal)
-            notifications,  # noqa: F401  (notification rules)
-            rules,  # noqa: F401  (registers the policy rules)
-            search,  # noqa: F401  (search index provider)
-        )
+        from procedures import backup, notifications, rules, search
         from procedures.reference import ensure_categories
         from procedures.seed import seed_procedures
         from procedures.selectors import (
@@ -26,6 +21,10 @@ class ProceduresConfig(AppConfig):
             reviews_panel,
         )
 
+        rules.register()
+        search.register()
+        backup.register()
+        notifications.register()
         registry.add_nav_item(20, "procedures:list", _("Procedures"), "/procedures/")
         registry.add_home_panel(
             HomePanel(

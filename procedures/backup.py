@@ -132,15 +132,16 @@ def procedures_restore(reader) -> None:
     table_restore(reader, ACKNOWLEDGEMENTS)
 
 
-registry.add_backup_part(
-    20,
-    "procedures",
-    procedures_export,
-    procedures_restore,
-    must_be_empty=(
-        "procedures.Procedure",
-        "procedures.ProcedureVersion",
-        "procedures.Review",
-        "procedures.Acknowledgement",
-    ),
-)
+def register() -> None:
+    registry.add_backup_part(
+        20,
+        "procedures",
+        procedures_export,
+        procedures_restore,
+        must_be_empty=(
+            "procedures.Procedure",
+            "procedures.ProcedureVersion",
+            "procedures.Review",
+            "procedures.Acknowledgement",
+        ),
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from portal.elements import ElementCode
 from portal.frontmatter import FrontMatterError, parse_front_matter
 from portal.markdown import validate_markdown
+from portal.validation import has_nul, nul_message, size_message
 from procedures.choices import ChangeKind
 from procedures.content import normalise_body, normalise_text
 
@@ -103,13 +104,48 @@ def _text(meta: dict, key: str, *, required: bool, max_length: int) -> str:
 
 def parse_document(data: bytes) -> ProcedureDocument:
     """Bytes of one file to a document, or :class:`DocumentError`."""
-    if len(data) > max_file_bytes():
+    meta, body = _front_matter_of(data)
+    slug = _text(meta, "slug", required=True, max_length=120)
+    try:
+        validate_slug(slug)
+    except ValidationError as exc:
+        raise DocumentError(_("slug %(slug)r is not a valid slug.") % {"slug": slug}) from exc
+    title = _text(meta, "title", required=True, max_length=200)
+    category = _text(meta, "category", required=True, max_length=50)
+    elements = _elements(meta)
+    version = _version(meta)
+    change_kind = _text(meta, "change_kind", required=False, max_length=10) or ChangeKind.MAJOR
+    if change_kind not in ChangeKind.values:
         raise DocumentError(
-            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
-            % {"size": len(data), "limit": max_file_bytes()}
+            _("change_kind must be one of %(kinds)s.") % {"kinds": ", ".join(ChangeKind.values)}
         )
-    if b"\x00" in data:
-        raise DocumentError(_("The file contains a NUL byte."))
+    body = normalise_body(body)
+    try:
+        validate_markdown(body)
+    except ValidationError as exc:
+        raise DocumentError(" ".join(exc.messages)) from exc
+    return ProcedureDocument(
+        slug=slug,
+        title=title,
+        category=category,
+        body=body,
+        elements=elements,
+        review_interval_days=_positive_int(meta, "review_interval_days", 365),
+        required_approvals=_positive_int(meta, "required_approvals", 1),
+        version=version,
+        change_kind=str(change_kind),
+        change_summary=_text(meta, "change_summary", required=False, max_length=500),
+        extra={k: meta[k] for k in READ_ONLY_KEYS if k in meta},
+    )
+
+
+def _front_matter_of(data: bytes) -> tuple[dict, str]:
+    """The file's front matter (known keys only) and body, from its bytes."""
+    too_big = size_message(len(data), max_file_bytes(), file=True)
+    if too_big:
+        raise DocumentError(too_big)
+    if has_nul(data):
+        raise DocumentError(nul_message(file=True))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -128,15 +164,10 @@ def parse_document(data: bytes) -> ProcedureDocument:
         raise DocumentError(
             _("Unknown front matter keys: %(keys)s.") % {"keys": ", ".join(unknown)}
         )
+    return meta, body
 
-    slug = _text(meta, "slug", required=True, max_length=120)
-    try:
-        validate_slug(slug)
-    except ValidationError as exc:
-        raise DocumentError(_("slug %(slug)r is not a valid slug.") % {"slug": slug}) from exc
-    title = _text(meta, "title", required=True, max_length=200)
-    category = _text(meta, "category", required=True, max_length=50)
 
+def _elements(meta: dict) -> tuple[str, ...]:
     elements = meta.get("elements") or []
     if not isinstance(elements, list) or not all(isinstance(e, str) for e in elements):
         raise DocumentError(_("elements must be a list of element codes."))
@@ -147,40 +178,18 @@ def parse_document(data: bytes) -> ProcedureDocument:
             _("Unknown elements: %(bad)s (known: %(known)s).")
             % {"bad": ", ".join(bad), "known": ", ".join(sorted(known))}
         )
+    return tuple(dict.fromkeys(elements))
 
+
+def _version(meta: dict) -> str | None:
     version = meta.get("version")
-    if version is not None:
-        # An unquoted 1.0 arrives as a float; its text is still the number meant.
-        version = str(version).strip()
-        if not VERSION_RE.match(version):
-            raise DocumentError(
-                _('version must look like "1.0", got %(value)r.') % {"value": version}
-            )
-    change_kind = _text(meta, "change_kind", required=False, max_length=10) or ChangeKind.MAJOR
-    if change_kind not in ChangeKind.values:
-        raise DocumentError(
-            _("change_kind must be one of %(kinds)s.") % {"kinds": ", ".join(ChangeKind.values)}
-        )
-
-    body = normalise_body(body)
-    try:
-        validate_markdown(body)
-    except ValidationError as exc:
-        raise DocumentError(" ".join(exc.messages)) from exc
-
-    return ProcedureDocument(
-        slug=slug,
-        title=title,
-        category=category,
-        body=body,
-        elements=tuple(dict.fromkeys(elements)),
-        review_interval_days=_positive_int(meta, "review_interval_days", 365),
-        required_approvals=_positive_int(meta, "required_approvals", 1),
-        version=version,
-        change_kind=str(change_kind),
-        change_summary=_text(meta, "change_summary", required=False, max_length=500),
-        extra={k: meta[k] for k in READ_ONLY_KEYS if k in meta},
-    )
+    if version is None:
+        return None
+    # An unquoted 1.0 arrives as a float; its text is still the number meant.
+    version = str(version).strip()
+    if not VERSION_RE.match(version):
+        raise DocumentError(_('version must look like "1.0", got %(value)r.') % {"value": version})
+    return version
 
 
 def serialise_document(document: ProcedureDocument) -> str:

@@ -4,13 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.markdown import validate_markdown
 from portal.models import Element
+from portal.validation import refuse_nul
 from procedures.choices import ChangeKind, SignatureMeaning
 from procedures.models import RESERVED_SLUGS, Category
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError(_("The text contains a NUL byte."), code="nul")
 
 
 class ElementChoiceField(forms.ModelMultipleChoiceField):
@@ -24,12 +20,12 @@ class CategoryChoiceField(forms.ModelChoiceField):
 
 
 class VersionContentForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200, validators=[_no_nul])
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[refuse_nul])
     change_kind = forms.ChoiceField(
         label=_("Kind of change"), choices=ChangeKind.choices, initial=ChangeKind.MAJOR
     )
     change_summary = forms.CharField(
-        label=_("Change summary"), max_length=500, required=False, validators=[_no_nul]
+        label=_("Change summary"), max_length=500, required=False, validators=[refuse_nul]
     )
     effective_from = forms.DateTimeField(
         label=_("Effective from"),
@@ -113,7 +109,7 @@ class ReviewForm(forms.Form):
         label=_("Comment"),
         required=False,
         max_length=10_000,
-        validators=[_no_nul],
+        validators=[refuse_nul],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     # The hash of the text the reviewer read: approving anything else is refused.
@@ -122,7 +118,7 @@ class ReviewForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=500, validators=[_no_nul]
+        label=_("Reason"), required=False, max_length=500, validators=[refuse_nul]
     )
 
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from portal.notifications import (
     Message,
     Resolved,
-    notification_check,
+    add_notification_check,
+    add_notification_rule,
     notification_kind,
-    notification_rule,
 )
 from portal.notifications.recipients import users_with_role
 from portal.roles import PortalRole
@@ -25,37 +25,10 @@ from procedures.search import procedure_url, version_url
 REVIEW_NOTICE = timedelta(days=14)
 
 
-REVIEW_REQUESTED = notification_kind(
-    "review_requested",
-    _("A version awaits my review"),
-    texts={"version_submitted": _("%(actor)s submitted “%(object)s” for review")},
-)
-VERSION_DECIDED = notification_kind(
-    "version_decided",
-    _("My version was approved, rejected or sent back"),
-    texts={
-        "version_approved": _("“%(object)s” was approved by %(actor)s"),
-        "version_rejected": _("“%(object)s” was rejected by %(actor)s"),
-        "version_changes_requested": _("%(actor)s sent “%(object)s” back for changes"),
-    },
-)
-REVIEW_DUE = notification_kind(
-    "review_due",
-    _("A procedure I own is due for review"),
-    texts={
-        "review_due": _("“%(object)s” is due for review on %(date)s"),
-        "review_overdue": _("The review of “%(object)s” was due on %(date)s"),
-    },
-)
-ACKNOWLEDGEMENT_REQUIRED = notification_kind(
-    "acknowledgement_required",
-    _("A new major version I must acknowledge"),
-    texts={
-        "acknowledgement_required": _(
-            "“%(object)s” is a new major version: read and acknowledge it"
-        )
-    },
-)
+REVIEW_REQUESTED = "review_requested"
+VERSION_DECIDED = "version_decided"
+REVIEW_DUE = "review_due"
+ACKNOWLEDGEMENT_REQUIRED = "acknowledgement_required"
 
 
 def _version(event) -> ProcedureVersion | None:
@@ -81,7 +54,6 @@ def _url(version: ProcedureVersion) -> str:
     return version_url(version.procedure.slug, version.major, version.minor)
 
 
-@notification_rule("procedure.version_submit")
 def review_requested(event):
     version = _version(event)
     if version is None or version.status != VersionStatus.IN_REVIEW:
@@ -103,7 +75,6 @@ def review_requested(event):
     ]
 
 
-@notification_rule("procedure.version_approve")
 def version_approved(event):
     version = _version(event)
     if version is None or not (event.after or {}).get("published"):
@@ -150,11 +121,6 @@ def _decided(text_key: str):
     return rule
 
 
-notification_rule("procedure.version_reject")(_decided("version_rejected"))
-notification_rule("procedure.version_request_changes")(_decided("version_changes_requested"))
-
-
-@notification_rule("procedure.acknowledge")
 def acknowledgement_done(event):
     """Once she has acknowledged, the notice asking her to is settled."""
     major = (event.after or {}).get("major")
@@ -163,7 +129,6 @@ def acknowledgement_done(event):
     return [Resolved([event.actor_id], ack_key(int(event.object_id), int(major)))]
 
 
-@notification_check("procedures.review_due")
 def reviews_coming_due(now=None):
     """Owners of procedures whose review is due within two weeks or already late;
     once per due date, so a procedure reviewed again reminds again next time."""
@@ -184,3 +149,45 @@ def reviews_coming_due(now=None):
             url=procedure_url(procedure.slug),
             dedup_key=f"review-due:{procedure.pk}:{procedure.review_due_at:%Y-%m-%d}:{late}",
         )
+
+
+def register() -> None:
+    notification_kind(
+        REVIEW_REQUESTED,
+        _("A version awaits my review"),
+        texts={"version_submitted": _("%(actor)s submitted “%(object)s” for review")},
+    )
+    notification_kind(
+        VERSION_DECIDED,
+        _("My version was approved, rejected or sent back"),
+        texts={
+            "version_approved": _("“%(object)s” was approved by %(actor)s"),
+            "version_rejected": _("“%(object)s” was rejected by %(actor)s"),
+            "version_changes_requested": _("%(actor)s sent “%(object)s” back for changes"),
+        },
+    )
+    notification_kind(
+        REVIEW_DUE,
+        _("A procedure I own is due for review"),
+        texts={
+            "review_due": _("“%(object)s” is due for review on %(date)s"),
+            "review_overdue": _("The review of “%(object)s” was due on %(date)s"),
+        },
+    )
+    notification_kind(
+        ACKNOWLEDGEMENT_REQUIRED,
+        _("A new major version I must acknowledge"),
+        texts={
+            "acknowledgement_required": _(
+                "“%(object)s” is a new major version: read and acknowledge it"
+            )
+        },
+    )
+    add_notification_rule("procedure.version_submit", review_requested)
+    add_notification_rule("procedure.version_approve", version_approved)
+    add_notification_rule("procedure.version_reject", _decided("version_rejected"))
+    add_notification_rule(
+        "procedure.version_request_changes", _decided("version_changes_requested")
+    )
+    add_notification_rule("procedure.acknowledge", acknowledgement_done)
+    add_notification_check("procedures.review_due", reviews_coming_due)

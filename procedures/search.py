@@ -116,38 +116,43 @@ def _elements_changed(sender, instance, action, **kwargs) -> None:
         search_refresh_on_commit(KIND_VERSION, siblings.values_list("pk", flat=True))
 
 
-registry.add_search_provider(
-    SearchProvider(
-        kind=KIND_PROCEDURE,
-        label=KIND_LABELS[KIND_PROCEDURE],
-        documents=procedure_documents,
-        order=10,
+def register() -> None:
+    registry.add_search_provider(
+        SearchProvider(
+            kind=KIND_PROCEDURE,
+            label=KIND_LABELS[KIND_PROCEDURE],
+            documents=procedure_documents,
+            order=10,
+        )
     )
-)
-registry.add_search_provider(
-    SearchProvider(
-        kind=KIND_VERSION,
-        label=KIND_LABELS[KIND_VERSION],
-        documents=version_documents,
-        order=11,
+    registry.add_search_provider(
+        SearchProvider(
+            kind=KIND_VERSION,
+            label=KIND_LABELS[KIND_VERSION],
+            documents=version_documents,
+            order=11,
+        )
     )
-)
-registry.add_status_labels(
-    KIND_PROCEDURE,
-    {
-        "current": VersionPhase.CURRENT.label,
-        "draft": VersionStatus.DRAFT.label,
-        "withdrawn": VersionStatus.WITHDRAWN.label,
-    },
-)
-registry.add_status_labels(
-    KIND_VERSION,
-    {"scheduled": VersionPhase.SCHEDULED.label, "superseded": VersionPhase.SUPERSEDED.label},
-)
-post_save.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure")
-post_delete.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure-del")
-post_save.connect(_version_saved, sender=ProcedureVersion, dispatch_uid="search-version")
-post_delete.connect(_version_deleted, sender=ProcedureVersion, dispatch_uid="search-version-del")
-m2m_changed.connect(
-    _elements_changed, sender=Procedure.elements.through, dispatch_uid="search-procedure-elements"
-)
+    registry.add_status_labels(
+        KIND_PROCEDURE,
+        {
+            "current": VersionPhase.CURRENT.label,
+            "draft": VersionStatus.DRAFT.label,
+            "withdrawn": VersionStatus.WITHDRAWN.label,
+        },
+    )
+    registry.add_status_labels(
+        KIND_VERSION,
+        {"scheduled": VersionPhase.SCHEDULED.label, "superseded": VersionPhase.SUPERSEDED.label},
+    )
+    post_save.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure")
+    post_delete.connect(_procedure_changed, sender=Procedure, dispatch_uid="search-procedure-del")
+    post_save.connect(_version_saved, sender=ProcedureVersion, dispatch_uid="search-version")
+    post_delete.connect(
+        _version_deleted, sender=ProcedureVersion, dispatch_uid="search-version-del"
+    )
+    m2m_changed.connect(
+        _elements_changed,
+        sender=Procedure.elements.through,
+        dispatch_uid="search-procedure-elements",
+    )

@@ -9,14 +9,12 @@ class SkillsConfig(AppConfig):
     def ready(self) -> None:
         from portal.elements import ElementCode
         from portal.registry import HomePanel, PageSection, registry
-        from skills import (
-            backup,  # noqa: F401  (its part of export_portal / import_portal)
-            rules,  # noqa: F401  (registers the policy rules)
-            search,  # noqa: F401  (search index provider)
-            sections,
-        )
+        from skills import backup, rules, search, sections
         from skills.starter import seed_skills
 
+        rules.register()
+        search.register()
+        backup.register()
         registry.add_nav_item(35, "skills:catalogue", _("Skills"), "/skills/")
         registry.add_home_panel(
             HomePanel(

@@ -25,6 +25,7 @@ def skills_restore(reader) -> None:
         table_restore(reader, table)
 
 
-registry.add_backup_part(
-    50, "skills", skills_export, skills_restore, must_be_empty=tuple(t.label for t in TABLES)
-)
+def register() -> None:
+    registry.add_backup_part(
+        50, "skills", skills_export, skills_restore, must_be_empty=tuple(t.label for t in TABLES)
+    )

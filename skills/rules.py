@@ -4,13 +4,10 @@ the catalogue and what roles need; viewers read."""
 
 from __future__ import annotations
 
-from portal.policy import has_role, role_rule, rule
+from portal.policy import add_rule, has_role, role_rule
 from portal.roles import PortalRole
 
-role_rule("skill.edit", PortalRole.EDITOR)
 
-
-@rule("skill.set_level")
 def may_set_level(user, person=None) -> bool:
     """Only for oneself: a level is first what the person says about themself."""
     return (
@@ -20,7 +17,6 @@ def may_set_level(user, person=None) -> bool:
     )
 
 
-@rule("skill.confirm")
 def may_confirm(user, person_skill=None) -> bool:
     """Leads and admins; a buddy for the person they onboard. Never one's own."""
     if not has_role(user, PortalRole.VIEWER):
@@ -38,3 +34,9 @@ def may_confirm(user, person_skill=None) -> bool:
     from knowledge.models import Enrolment
 
     return Enrolment.objects.filter(user_id=person_skill.user_id, buddy_id=user.pk).exists()
+
+
+def register() -> None:
+    role_rule("skill.edit", PortalRole.EDITOR)
+    add_rule("skill.set_level", may_set_level)
+    add_rule("skill.confirm", may_confirm)

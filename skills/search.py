@@ -33,11 +33,6 @@ def skill_documents(ids):
         )
 
 
-registry.add_search_provider(
-    SearchProvider(kind=KIND_SKILL, label=_("Skills"), documents=skill_documents, order=35)
-)
-
-
 def _refresh(sender, instance, **kwargs) -> None:
     search_refresh_on_commit(KIND_SKILL, [instance.pk])
 
@@ -51,10 +46,17 @@ def _refresh_elements(sender, instance, action, **kwargs) -> None:
         search_refresh_on_commit(KIND_SKILL, [instance.pk])
 
 
-post_save.connect(_refresh, sender=Skill, weak=False, dispatch_uid="search-skill")
-post_delete.connect(_refresh, sender=Skill, weak=False, dispatch_uid="search-skill-del")
-for signal, uid in ((post_save, "search-skill-component"), (post_delete, "search-skill-comp-del")):
-    signal.connect(_refresh_of_component, sender=SkillComponent, weak=False, dispatch_uid=uid)
-m2m_changed.connect(
-    _refresh_elements, sender=Skill.elements.through, weak=False, dispatch_uid="search-skill-el"
-)
+def register() -> None:
+    registry.add_search_provider(
+        SearchProvider(kind=KIND_SKILL, label=_("Skills"), documents=skill_documents, order=35)
+    )
+    post_save.connect(_refresh, sender=Skill, weak=False, dispatch_uid="search-skill")
+    post_delete.connect(_refresh, sender=Skill, weak=False, dispatch_uid="search-skill-del")
+    for signal, uid in (
+        (post_save, "search-skill-component"),
+        (post_delete, "search-skill-comp-del"),
+    ):
+        signal.connect(_refresh_of_component, sender=SkillComponent, weak=False, dispatch_uid=uid)
+    m2m_changed.connect(
+        _refresh_elements, sender=Skill.elements.through, weak=False, dispatch_uid="search-skill-el"
+    )

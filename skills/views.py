@@ -14,6 +14,7 @@ from knowledge.models import Role
 from knowledge.views._common import validation_messages
 from portal.errors import WorkflowError
 from portal.policy import can, require
+from portal.validation import has_nul
 from skills import selectors, services
 from skills.choices import Level
 from skills.models import PersonSkill, RoleSkill, Skill
@@ -57,7 +58,7 @@ def role_need_set(request, slug: str):
     skill = get_object_or_404(Skill, slug=slug)
     require(request.user, "skill.edit")
     slug_ = request.POST.get("role", "")
-    role = Role.objects.filter(slug=slug_).first() if "\x00" not in slug_ else None
+    role = Role.objects.filter(slug=slug_).first() if not has_nul(slug_) else None
     if role is None:
         messages.error(request, _("Choose a role."))
         return redirect(skill.get_absolute_url())

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from data.formats import FormatError, decode
+from portal.validation import has_nul
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def _int(value, what: str, name: str) -> int | None:
 
 
 def _join(base: str, path: str, name: str) -> str:
-    if not isinstance(path, str) or not path or "\x00" in path:
+    if not isinstance(path, str) or not path or has_nul(path):
         raise FormatError(f"{name}: an output without a path")
     joined = PurePosixPath(base) / path.replace("\\", "/")
     parts: list[str] = []

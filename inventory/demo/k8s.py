@@ -100,6 +100,59 @@ def gfd_labels(
     return labels
 
 
+def _resources(cpu: str, memory: str, gpu_resources: dict[str, str] | None):
+    """A node's capacity and what of it is allocatable, as the kubelet reports them."""
+    capacity = {
+        "cpu": cpu,
+        "ephemeral-storage": "1918213588Ki",
+        "hugepages-1Gi": "0",
+        "hugepages-2Mi": "0",
+        "memory": memory,
+        "pods": "110",
+        **(gpu_resources or {}),
+    }
+    allocatable = {
+        **capacity,
+        "cpu": f"{int(cpu) * 1000 - 500}m" if cpu.isdigit() else cpu,
+        "ephemeral-storage": "1767807192949",
+        "memory": memory,
+    }
+    return capacity, allocatable
+
+
+def _conditions(ready: bool) -> list[dict[str, str]]:
+    return [
+        {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory"},
+        {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure"},
+        {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID"},
+        {
+            "type": "Ready",
+            "status": "True" if ready else "Unknown",
+            "reason": "KubeletReady" if ready else "NodeStatusUnknown",
+            "message": "kubelet is posting ready status"
+            if ready
+            else "Kubelet stopped posting node status.",
+            "lastHeartbeatTime": "2026-11-28T09:00:00Z",
+            "lastTransitionTime": "2026-11-01T08:00:00Z",
+        },
+    ]
+
+
+def _node_info(name, arch, runtime, kernel, kubelet, os_image) -> dict[str, str]:
+    return {
+        "architecture": arch,
+        "bootID": _uid("boot", name),
+        "containerRuntimeVersion": runtime,
+        "kernelVersion": kernel,
+        "kubeProxyVersion": kubelet,
+        "kubeletVersion": kubelet,
+        "machineID": _uid("machine", name).replace("-", ""),
+        "operatingSystem": "linux",
+        "osImage": os_image,
+        "systemUUID": _uid("system", name),
+    }
+
+
 def node(
     name: str,
     *,
@@ -128,32 +181,7 @@ def node(
         **{f"node-role.kubernetes.io/{role}": "" for role in roles},
         **(labels or {}),
     }
-    extended = dict(gpu_resources or {})
-    capacity = {
-        "cpu": cpu,
-        "ephemeral-storage": "1918213588Ki",
-        "hugepages-1Gi": "0",
-        "hugepages-2Mi": "0",
-        "memory": memory,
-        "pods": "110",
-        **extended,
-    }
-    allocatable = {
-        **capacity,
-        "cpu": f"{int(cpu) * 1000 - 500}m" if cpu.isdigit() else cpu,
-        "ephemeral-storage": "1767807192949",
-        "memory": memory,
-    }
-    ready_condition = {
-        "type": "Ready",
-        "status": "True" if ready else "Unknown",
-        "reason": "KubeletReady" if ready else "NodeStatusUnknown",
-        "message": "kubelet is posting ready status"
-        if ready
-        else "Kubelet stopped posting node status.",
-        "lastHeartbeatTime": "2026-11-28T09:00:00Z",
-        "lastTransitionTime": "2026-11-01T08:00:00Z",
-    }
+    capacity, allocatable = _resources(cpu, memory, gpu_resources)
     spec: dict[str, Any] = {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"]}
     if taints:
         spec["taints"] = list(taints)
@@ -177,32 +205,12 @@ def node(
         "status": {
             "capacity": capacity,
             "allocatable": allocatable,
-            "conditions": [
-                {
-                    "type": "MemoryPressure",
-                    "status": "False",
-                    "reason": "KubeletHasSufficientMemory",
-                },
-                {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure"},
-                {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID"},
-                ready_condition,
-            ],
+            "conditions": _conditions(ready),
             "addresses": [
                 {"type": "InternalIP", "address": f"10.0.{sum(map(ord, name)) % 250}.{len(name)}"},
                 {"type": "Hostname", "address": name},
             ],
-            "nodeInfo": {
-                "architecture": arch,
-                "bootID": _uid("boot", name),
-                "containerRuntimeVersion": runtime,
-                "kernelVersion": kernel,
-                "kubeProxyVersion": kubelet,
-                "kubeletVersion": kubelet,
-                "machineID": _uid("machine", name).replace("-", ""),
-                "operatingSystem": "linux",
-                "osImage": os_image,
-                "systemUUID": _uid("system", name),
-            },
+            "nodeInfo": _node_info(name, arch, runtime, kernel, kubelet, os_image),
         },
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from inventory.choices import ChangeKind, ObjectKind
+from inventory.choices import ObjectKind
 from inventory.models import Gpu
 from inventory.reconcile.common import (
     BATCH,
@@ -16,8 +16,8 @@ from inventory.reconcile.common import (
     gpu_metrics,
     gpu_values,
     idle_threshold_pct,
-    mark_gone,
 )
+from inventory.reconcile.loop import Pass, Update
 
 
 def gpus_gone_with_nodes(cluster, snapshot, node_names, now, changes, result) -> None:
@@ -32,11 +32,7 @@ def gpus_gone_with_nodes(cluster, snapshot, node_names, now, changes, result) ->
         ).values_list("id", "uuid")
         if uuid not in reported
     ]
-    if vanished:
-        mark_gone(Gpu, [pk for _u, pk in vanished], now)
-        for uuid, pk in vanished:
-            changes.simple(ObjectKind.GPU, uuid, pk, ChangeKind.GONE)
-        result.gone += len(vanished)
+    GpuPass(cluster, now, changes, result).mark_gone(vanished)
 
 
 def idle_since(util, current, now):
@@ -47,110 +43,113 @@ def idle_since(util, current, now):
     return None
 
 
-def reconcile_gpus(cluster, snapshot, now, node_ids, changes, result) -> None:
-    full = "gpus" in snapshot.covers
-    metrics_only = not full and "gpu_metrics" in snapshot.covers
-    if not full and not metrics_only:
-        return
-    facts = dedupe(snapshot.gpus, lambda g: g.uuid, result, "GPU")
-    gpu_nodes = set(snapshot.gpu_nodes)
-    if len(facts) > SCOPED_LOAD_LIMIT or len(gpu_nodes) > SCOPED_LOAD_LIMIT:
-        # A cluster-wide snapshot: loading every GPU of the cluster is cheaper than
-        # sending (and planning) an IN list of tens of thousands of UUIDs.
-        scope = Q()
-    else:
-        scope = Q(uuid__in=list(facts))
-        if full and gpu_nodes:
-            scope |= Q(node_name__in=list(gpu_nodes))
-    columns = ("id", "uuid", "gone_at", "node_id", "idle_since", *GPU_FIELDS, *GPU_METRICS)
-    off_fields = 5
-    off_metrics = off_fields + len(GPU_FIELDS)
-    existing = {
-        r[1]: r
-        for r in Gpu.objects.filter(scope, cluster=cluster).values_list(*columns)
-        if full or r[2] is None  # metrics never bring back a gone GPU
-    }
-    to_create: list[Gpu] = []
-    to_update: list[Gpu] = []
-    update_fields: set[str] = set()
-    for uuid, fact in facts.items():
-        row = existing.get(uuid)
-        metrics = gpu_metrics(fact)
-        if row is None:
-            if metrics_only:
-                result.warnings.append(f"metrics for unknown GPU {uuid} ignored")
-                continue
-            obj = Gpu(
-                cluster=cluster,
-                uuid=uuid,
-                node_id=node_ids.get(fact.node_name),
-                first_seen_at=now,
-                changed_at=now,
-                last_seen_at=now,
-                idle_since=idle_since(fact.utilization_gpu_pct, None, now),
-                **gpu_values(fact),
-                **metrics,
-            )
-            to_create.append(obj)
-            changes.added(ObjectKind.GPU, uuid, obj)
-            result.added += 1
-            continue
+class GpuPass(Pass):
+    """Inventory fields make changes; metrics only update current values. A GPU is
+    gone only from a node whose report was read (``snapshot.gpu_nodes``), and a node
+    whose report lists no GPU is a complete answer: GPUs do fall off the bus."""
+
+    model = Gpu
+    object_kind = ObjectKind.GPU
+    what = "GPU"
+    fields = GPU_FIELDS
+    offset = 5
+    columns = ("id", "gone_at", "uuid", "node_id", "idle_since", *GPU_FIELDS, *GPU_METRICS)
+
+    def __init__(
+        self, cluster, now, changes, result, *, full=True, node_ids=None, gpu_nodes=()
+    ) -> None:
+        super().__init__(cluster, now, changes, result)
+        self.full, self.node_ids, self.gpu_nodes = full, node_ids or {}, set(gpu_nodes)
+
+    def new(self, key, fact) -> Gpu | None:
+        if not self.full:
+            self.result.warnings.append(f"metrics for unknown GPU {key} ignored")
+            return None
+        return Gpu(
+            cluster=self.cluster,
+            uuid=key,
+            node_id=self.node_ids.get(fact.node_name),
+            first_seen_at=self.now,
+            changed_at=self.now,
+            last_seen_at=self.now,
+            idle_since=idle_since(fact.utilization_gpu_pct, None, self.now),
+            **gpu_values(fact),
+            **gpu_metrics(fact),
+        )
+
+    def update(self, row: tuple, fact) -> Update | None:
+        off_metrics = self.offset + len(GPU_FIELDS)
         values = (
-            gpu_values(fact) if full else {f: row[off_fields + i] for i, f in enumerate(GPU_FIELDS)}
+            gpu_values(fact)
+            if self.full
+            else {f: row[self.offset + i] for i, f in enumerate(GPU_FIELDS)}
         )
         # Metrics a source does not read (None) keep their last value.
+        read = gpu_metrics(fact)
         metrics = {
-            f: (metrics[f] if metrics[f] is not None else row[off_metrics + i])
+            f: (read[f] if read[f] is not None else row[off_metrics + i])
             for i, f in enumerate(GPU_METRICS)
         }
-        diffs = diff(row, off_fields, GPU_FIELDS, values) if full else []
+        diffs = diff(row, self.offset, GPU_FIELDS, values) if self.full else []
         metric_diffs = diff(row, off_metrics, GPU_METRICS, metrics)
-        node_id = node_ids.get(values["node_name"], row[3]) if full else row[3]
-        idle = idle_since(metrics["utilization_gpu_pct"], row[4], now)
-        returned = full and row[2] is not None
-        relinked = node_id != row[3]
-        if not (diffs or metric_diffs or returned or relinked or idle != row[4]):
-            continue
-        obj = Gpu(
+        node_id = self.node_ids.get(values["node_name"], row[3]) if self.full else row[3]
+        idle = idle_since(metrics["utilization_gpu_pct"], row[4], self.now)
+        returned = self.full and row[1] is not None
+        if not (diffs or metric_diffs or returned or node_id != row[3] or idle != row[4]):
+            return None
+        gpu = Gpu(
             id=row[0],
             node_id=node_id,
-            changed_at=now,
+            changed_at=self.now,
             gone_at=None,
             idle_since=idle,
-            last_seen_at=now,
+            last_seen_at=self.now,
             **values,
             **metrics,
         )
-        to_update.append(obj)
-        update_fields.update(d[0] for d in diffs)
-        update_fields.update(d[0] for d in metric_diffs)
-        update_fields.update(("node", "idle_since", "last_seen_at"))
+        fields = {d[0] for d in diffs} | {d[0] for d in metric_diffs}
+        fields.update(("node", "idle_since", "last_seen_at"))
         if diffs or returned:
-            update_fields.add("changed_at")
+            fields.add("changed_at")
         if metric_diffs:
-            result.metrics_updated += 1
-        if returned:
-            changes.simple(ObjectKind.GPU, uuid, row[0], ChangeKind.RETURNED)
-            update_fields.add("gone_at")
-            result.added += 1
-        result.changed += changes.fields(ObjectKind.GPU, uuid, row[0], diffs)
-    if to_create:
-        Gpu.objects.bulk_create(to_create, batch_size=BATCH)
-    if to_update:
-        Gpu.objects.bulk_update(to_update, sorted(update_fields), batch_size=BATCH)
+            self.result.metrics_updated += 1
+        return Update(gpu, fields, diffs, returned)
 
+    def vanished(self, existing: dict, facts: dict, covered: bool) -> list[tuple[str, int]]:
+        if not (self.full and self.gpu_nodes):
+            return []
+        return [
+            (uuid, r[0])
+            for uuid, r in existing.items()
+            if r[1] is None and uuid not in facts and r[self.offset] in self.gpu_nodes
+        ]
+
+
+def _load_scope(facts: dict, gpu_nodes: set[str], full: bool) -> Q:
+    if len(facts) > SCOPED_LOAD_LIMIT or len(gpu_nodes) > SCOPED_LOAD_LIMIT:
+        # A cluster-wide snapshot: loading every GPU of the cluster is cheaper than
+        # sending (and planning) an IN list of tens of thousands of UUIDs.
+        return Q()
+    scope = Q(uuid__in=list(facts))
     if full and gpu_nodes:
-        vanished = []
-        for uuid, r in existing.items():
-            node_name = r[off_fields]
-            if r[2] is not None or uuid in facts or node_name not in gpu_nodes:
-                continue
-            vanished.append((uuid, r[0]))
-        if vanished:
-            mark_gone(Gpu, [pk for _u, pk in vanished], now)
-            for uuid, pk in vanished:
-                changes.simple(ObjectKind.GPU, uuid, pk, ChangeKind.GONE)
-            result.gone += len(vanished)
+        scope |= Q(node_name__in=list(gpu_nodes))
+    return scope
+
+
+def reconcile_gpus(cluster, snapshot, now, node_ids, changes, result) -> None:
+    full = "gpus" in snapshot.covers
+    if not full and "gpu_metrics" not in snapshot.covers:
+        return
+    facts = dedupe(snapshot.gpus, lambda g: g.uuid, result, "GPU")
+    gpu_nodes = set(snapshot.gpu_nodes)
+    gpus = GpuPass(cluster, now, changes, result, full=full, node_ids=node_ids, gpu_nodes=gpu_nodes)
+    rows = Gpu.objects.filter(_load_scope(facts, gpu_nodes, full), cluster=cluster)
+    existing = {
+        r[2]: r
+        for r in rows.values_list(*gpus.columns)
+        if full or r[1] is None  # metrics never bring back a gone GPU
+    }
+    gpus.run(existing, facts, covered=full)
 
 
 def link_orphan_gpus(cluster, node_ids: dict[str, int], created_nodes: bool) -> None:

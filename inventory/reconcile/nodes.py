@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from inventory.choices import ChangeKind, ObjectKind
+from inventory.choices import ObjectKind
 from inventory.models import Node
 from inventory.reconcile.common import (
-    BATCH,
     NODE_DERIVED_FIELDS,
     NODE_FIELDS,
     SCOPED_LOAD_LIMIT,
     dedupe,
-    diff,
-    mark_gone,
     node_values,
 )
+from inventory.reconcile.loop import Pass
+
+
+class NodePass(Pass):
+    model = Node
+    object_kind = ObjectKind.NODE
+    what = "node"
+    fields = (*NODE_FIELDS, *NODE_DERIVED_FIELDS)
+    silent = frozenset(NODE_DERIVED_FIELDS)
+    offset = 3
+
+    def values(self, fact) -> dict:
+        return node_values(fact)
+
+    def new(self, key, fact) -> Node:
+        return Node(
+            cluster=self.cluster,
+            name=key,
+            first_seen_at=self.now,
+            changed_at=self.now,
+            **self.values(fact),
+        )
 
 
 def reconcile_nodes(cluster, snapshot, now, changes, result) -> tuple[dict[str, int], list[str]]:
@@ -35,55 +54,10 @@ def reconcile_nodes(cluster, snapshot, now, changes, result) -> tuple[dict[str, 
     if not snapshot.nodes and not covered:
         return dict(qs.values_list("name", "id")), []
 
-    tracked = (*NODE_FIELDS, *NODE_DERIVED_FIELDS)
-    existing = {r[1]: r for r in qs.values_list("id", "name", "gone_at", *tracked)}
+    nodes = NodePass(cluster, now, changes, result)
+    existing = {r[2]: r for r in qs.values_list("id", "gone_at", "name", *nodes.fields)}
     facts = dedupe(snapshot.nodes, lambda n: n.name, result, "node")
-    to_create: list[Node] = []
-    to_update: list[Node] = []
-    update_fields: set[str] = set()
-    for name, fact in facts.items():
-        new = node_values(fact)
-        row = existing.get(name)
-        if row is None:
-            obj = Node(cluster=cluster, name=name, first_seen_at=now, changed_at=now, **new)
-            to_create.append(obj)
-            changes.added(ObjectKind.NODE, name, obj)
-            result.added += 1
-            continue
-        all_diffs = diff(row, 3, tracked, new)
-        returned = row[2] is not None
-        if not all_diffs and not returned:
-            continue
-        diffs = [d for d in all_diffs if d[0] not in NODE_DERIVED_FIELDS]
-        obj = Node(id=row[0], changed_at=now, gone_at=None, **new)
-        to_update.append(obj)
-        update_fields.update(d[0] for d in all_diffs)
-        if returned:
-            changes.simple(ObjectKind.NODE, name, row[0], ChangeKind.RETURNED)
-            update_fields.add("gone_at")
-            result.added += 1
-        result.changed += changes.fields(ObjectKind.NODE, name, row[0], diffs)
-    if to_create:
-        Node.objects.bulk_create(to_create, batch_size=BATCH)
-    if to_update:
-        Node.objects.bulk_update(
-            to_update, [*sorted(update_fields), "changed_at"], batch_size=BATCH
-        )
-
-    vanished = []
-    if covered:
-        vanished = [(n, r[0]) for n, r in existing.items() if r[2] is None and n not in facts]
-        if vanished and not facts:
-            result.warnings.append(
-                f"the source listed no nodes while {len(vanished)} are known: none marked gone"
-            )
-            vanished = []
-        elif vanished:
-            mark_gone(Node, [pk for _n, pk in vanished], now)
-            for name, pk in vanished:
-                changes.simple(ObjectKind.NODE, name, pk, ChangeKind.GONE)
-            result.gone += len(vanished)
-
+    created, gone = nodes.run(existing, facts, covered=covered)
     ids = {name: r[0] for name, r in existing.items()}
-    ids.update({obj.name: obj.pk for obj in to_create})
-    return ids, [name for name, _pk in vanished]
+    ids.update({obj.name: obj.pk for obj in created})
+    return ids, [name for name, _pk in gone]

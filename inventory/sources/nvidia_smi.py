@@ -23,6 +23,8 @@ from dataclasses import replace
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, XMLParser, XMLPullParser
 
+from portal.validation import has_nul
+
 from .facts import GpuFacts, MigDeviceFacts, SourceError
 
 KNOWN_SCHEMA_VERSIONS = frozenset({11, 12, 13})
@@ -215,7 +217,7 @@ CHUNK_BYTES = 64 * 1024
 
 
 def _check_head(head: bytes) -> None:
-    if b"\x00" in head or head.startswith((b"\xfe\xff", b"\xff\xfe")):
+    if has_nul(head) or head.startswith((b"\xfe\xff", b"\xff\xfe")):
         raise _Refused("it is not UTF-8")
     declared = _ENCODING_RE.match(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
     if declared and declared.group(1).lower() not in _SAFE_ENCODINGS:

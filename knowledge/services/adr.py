@@ -23,6 +23,7 @@ from portal.errors import ConflictError, WorkflowError
 from portal.markdown import validate_markdown
 from portal.models import Element
 from portal.policy import require
+from portal.validation import has_nul
 
 COUNTER = "adr"
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -94,7 +95,7 @@ def _validate(title: str, sections: dict[str, str]) -> None:
     errors = {}
     if not title or not title.strip():
         errors["title"] = [_("A decision record needs a title.")]
-    elif len(title) > 200 or "\x00" in title:
+    elif len(title) > 200 or has_nul(title):
         errors["title"] = [_("The title is at most 200 characters of text.")]
     for name, text in sections.items():
         try:

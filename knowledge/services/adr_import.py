@@ -33,6 +33,7 @@ from knowledge.slugs import make_slug
 from portal.audit import audit_record
 from portal.elements import ElementCode
 from portal.policy import require
+from portal.validation import size_message
 
 
 @dataclass
@@ -71,13 +72,9 @@ class AdrImportReport:
 
 def _read(name: str, content: str | bytes) -> ParsedAdr:
     size = len(content.encode("utf-8") if isinstance(content, str) else content)
-    if size > settings.MARKDOWN_MAX_BYTES:
-        raise AdrFormatError(
-            name,
-            1,
-            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
-            % {"size": size, "limit": settings.MARKDOWN_MAX_BYTES},
-        )
+    too_big = size_message(size, settings.MARKDOWN_MAX_BYTES, file=True)
+    if too_big:
+        raise AdrFormatError(name, 1, too_big)
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8")

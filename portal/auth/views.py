@@ -245,35 +245,43 @@ def oidc_login(request):
     return redirect(url)
 
 
-@never_cache
-@require_GET
-def oidc_callback(request):
-    if not keycloak_enabled():
-        return redirect("login")
+def _refuse(
+    request, reason: str, message: str, *, status: int = 401, username: str = "", retry=True
+):
+    """A Keycloak sign-in that does not happen: recorded with its reason, and told."""
+    sign_in_failure_record(username=username, method="keycloak", reason=reason, request=request)
+    return _error(request, message, status=status, retry=retry)
+
+
+def _callback_attempt(request) -> dict | None:
+    """The pending attempt the answer's state names, taken out (a state is used once);
+    None when there is none or it is too old."""
     state = request.GET.get("state", "")
     pending = request.session.get(PENDING_KEY, {})
     attempt = pending.pop(state, None) if state else None
     request.session[PENDING_KEY] = pending
     if attempt is None or attempt.get("at", 0) < time.time() - PENDING_MAX_AGE:
-        sign_in_failure_record(
-            username="", method="keycloak", reason="unknown or expired state", request=request
-        )
-        return _error(
-            request,
-            _("This sign-in attempt is unknown or has expired. Please try again."),
-            status=400,
-        )
+        return None
+    return attempt
+
+
+def _callback_refusal(request):
+    """The page to show when the answer itself refuses a sign-in, else None."""
     if request.GET.get("iss") and request.GET["iss"] != _issuer_or_none():
         # RFC 9207: an answer from another issuer is a mix-up attack, not a sign-in.
-        sign_in_failure_record(
-            username="", method="keycloak", reason="response from another issuer", request=request
+        return _refuse(
+            request, "response from another issuer", _("Keycloak's answer could not be accepted.")
         )
-        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
     if request.GET.get("error"):
         reason = f"{request.GET['error']}: {request.GET.get('error_description', '')}"
-        sign_in_failure_record(username="", method="keycloak", reason=reason, request=request)
-        return _error(request, _("Keycloak did not sign you in."), status=401)
-    config = keycloak_config()
+        return _refuse(request, reason, _("Keycloak did not sign you in."))
+    return None
+
+
+def _callback_tokens(request, attempt: dict, config):
+    """Exchange the code and verify both tokens: ``(tokens, id claims, access claims)``,
+    or the page to show when Keycloak cannot be reached or its answer is not accepted."""
+    not_accepted = _("Keycloak's answer could not be accepted.")
     try:
         tokens = openid_client(config).token(
             grant_type="authorization_code",
@@ -290,38 +298,15 @@ def oidc_callback(request):
         if not keycloak_refused(exc):
             log.error("Keycloak unavailable during sign-in: %s", exc)
             return _unavailable(request, attempt.get("next", ""))
-        sign_in_failure_record(
-            username="", method="keycloak", reason=f"refused: {exc}", request=request
-        )
-        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
+        return _refuse(request, f"refused: {exc}", not_accepted)
     except (TokenError, KeyError) as exc:
-        sign_in_failure_record(
-            username="",
-            method="keycloak",
-            reason=f"{exc.__class__.__name__}: {exc}",
-            request=request,
-        )
-        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
+        return _refuse(request, f"{exc.__class__.__name__}: {exc}", not_accepted)
     if access_claims["sub"] != id_claims["sub"]:
-        sign_in_failure_record(
-            username="", method="keycloak", reason="subject mismatch", request=request
-        )
-        return _error(request, _("Keycloak's answer could not be accepted."), status=401)
-    user = auth.authenticate(
-        request,
-        oidc_claims=id_claims,
-        oidc_role_claims=access_claims,
-        oidc_issuer=id_claims["iss"],
-        oidc_client_id=config.client_id,
-    )
-    if user is None:
-        sign_in_failure_record(
-            username=id_claims.get("preferred_username", ""),
-            method="keycloak",
-            reason="account disabled in the portal",
-            request=request,
-        )
-        return _error(request, _("Your portal account is disabled."), status=403, retry=False)
+        return _refuse(request, "subject mismatch", not_accepted)
+    return tokens, id_claims, access_claims
+
+
+def _callback_sign_in(request, user, tokens: dict, id_claims: dict, access_claims: dict) -> None:
     auth.login(request, user, backend=KEYCLOAK_BACKEND)
     session_tokens_store(request, tokens=tokens, claims=access_claims)
     request.session.save()
@@ -333,6 +318,46 @@ def oidc_callback(request):
         sid=id_claims.get("sid") or access_claims.get("sid", ""),
     )
     sign_in_record(user=user, method="keycloak", request=request, sid=id_claims.get("sid", ""))
+
+
+@never_cache
+@require_GET
+def oidc_callback(request):
+    if not keycloak_enabled():
+        return redirect("login")
+    attempt = _callback_attempt(request)
+    if attempt is None:
+        return _refuse(
+            request,
+            "unknown or expired state",
+            _("This sign-in attempt is unknown or has expired. Please try again."),
+            status=400,
+        )
+    refusal = _callback_refusal(request)
+    if refusal is not None:
+        return refusal
+    config = keycloak_config()
+    answer = _callback_tokens(request, attempt, config)
+    if not isinstance(answer, tuple):
+        return answer
+    tokens, id_claims, access_claims = answer
+    user = auth.authenticate(
+        request,
+        oidc_claims=id_claims,
+        oidc_role_claims=access_claims,
+        oidc_issuer=id_claims["iss"],
+        oidc_client_id=config.client_id,
+    )
+    if user is None:
+        return _refuse(
+            request,
+            "account disabled in the portal",
+            _("Your portal account is disabled."),
+            status=403,
+            username=id_claims.get("preferred_username", ""),
+            retry=False,
+        )
+    _callback_sign_in(request, user, tokens, id_claims, access_claims)
     return redirect(_safe_next(request, attempt.get("next")))
 
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from portal.errors import WorkflowError
+from portal.validation import has_nul
 
 FORMAT = "mlops-portal-backup"
 FORMAT_VERSION = 1
@@ -28,7 +29,7 @@ def _safe_path(name: str) -> PurePosixPath:
         or path.is_absolute()
         or any(part in ("", ".", "..") for part in path.parts)
         or "\\" in name
-        or "\x00" in name
+        or has_nul(name)
     ):
         raise BackupError(f"{name!r} is not a path inside the backup.")
     return path

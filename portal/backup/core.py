@@ -78,5 +78,6 @@ def audit_restore(reader) -> None:
     table_load(AUDIT, reader.read_json(AUDIT.path), reader.keys)
 
 
-registry.add_backup_part(0, "users", users_export, users_restore)
-registry.add_backup_part(1000, "audit", audit_export, audit_restore)
+def register() -> None:
+    registry.add_backup_part(0, "users", users_export, users_restore)
+    registry.add_backup_part(1000, "audit", audit_export, audit_restore)

@@ -11,7 +11,6 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.backup import core  # noqa: F401  (registers the users and audit parts)
 from portal.backup.archive import BackupError, BackupReader, BackupWriter
 from portal.backup.tables import Keys
 from portal.registry import registry

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from portal.registry import DuplicateRegistration
+
 
 @dataclass(frozen=True)
 class Message:
@@ -58,31 +60,23 @@ _CHECKS: dict[str, tuple[Check, str]] = {}
 FREQUENCIES = ("daily", "hourly")
 
 
-def notification_rule(verb: str) -> Callable[[Rule], Rule]:
-    """``@notification_rule("procedure.version_submit")`` on ``f(event) -> messages``."""
-
-    def register(func: Rule) -> Rule:
-        rules = _RULES.setdefault(verb, [])
-        if func not in rules:
-            rules.append(func)
-        return func
-
-    return register
+def add_notification_rule(verb: str, func: Rule) -> None:
+    """Turn the audit events of ``verb`` into messages: ``func(event) -> messages``.
+    Called from the app's ``AppConfig.ready()``; one function once per verb."""
+    rules = _RULES.setdefault(verb, [])
+    if func in rules:
+        raise DuplicateRegistration(f"notification rule {func!r} for {verb!r} is registered twice")
+    rules.append(func)
 
 
-def notification_check(name: str, every: str = "daily") -> Callable[[Check], Check]:
-    """A periodic check ``f() -> messages`` run daily (07:00 UTC) or hourly; give
+def add_notification_check(name: str, func: Check, every: str = "daily") -> None:
+    """A periodic check ``func() -> messages`` run daily (07:00 UTC) or hourly; give
     each message a ``dedup_key`` so that a reminder is sent once, not every time."""
     if every not in FREQUENCIES:
         raise ValueError(f"every must be one of {FREQUENCIES}")
-
-    def register(func: Check) -> Check:
-        if name in _CHECKS and _CHECKS[name][0] is not func:
-            raise RuntimeError(f"notification check {name!r} registered twice")
-        _CHECKS[name] = (func, every)
-        return func
-
-    return register
+    if name in _CHECKS:
+        raise DuplicateRegistration(f"notification check {name!r} is registered twice")
+    _CHECKS[name] = (func, every)
 
 
 def rules_for(verb: str) -> list[Rule]:

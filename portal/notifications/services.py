@@ -31,6 +31,7 @@ from portal.notifications.models import (
 )
 from portal.policy import require
 from portal.registry import registry
+from portal.validation import has_nul
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +325,7 @@ def webhook_delivery_give_up(*, delivery_id: int) -> None:
 def _clean_webhook(*, name: str, url: str, kinds: Iterable[str], secret: str | None) -> list[str]:
     errors: dict[str, list[str]] = {}
     kinds = sorted(set(kinds))
-    if not name.strip() or "\x00" in name or len(name) > 100:
+    if not name.strip() or has_nul(name) or len(name) > 100:
         errors["name"] = [_("Give a name of up to 100 characters.")]
     parsed = urlparse(url or "")
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
@@ -332,7 +333,7 @@ def _clean_webhook(*, name: str, url: str, kinds: Iterable[str], secret: str | N
     unknown = set(kinds) - set(registry.notification_kinds)
     if not kinds or unknown:
         errors["kinds"] = [_("Choose at least one known kind.")]
-    if secret is not None and (len(secret) < 16 or len(secret) > 200 or "\x00" in secret):
+    if secret is not None and (len(secret) < 16 or len(secret) > 200 or has_nul(secret)):
         errors["secret"] = [_("The secret must be 16 to 200 characters long.")]
     if errors:
         raise ValidationError(errors)

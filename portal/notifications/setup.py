@@ -6,8 +6,6 @@ from django.db import transaction
 
 from portal.notifications import rules_for
 
-_connected = False
-
 
 def _on_audit_event(event) -> None:
     # Most events concern nobody; only those with rules cost a task.
@@ -20,10 +18,6 @@ def _on_audit_event(event) -> None:
 
 
 def connect() -> None:
-    global _connected
-    if _connected:
-        return
-    _connected = True
     from celery.schedules import crontab
 
     from portal.audit import add_audit_listener

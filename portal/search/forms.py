@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.elements import ElementCode
 from portal.registry import registry
 from portal.search.query import MAX_QUERY
+from portal.validation import refuse_nul
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -27,6 +28,5 @@ class SearchForm(forms.Form):
 
     def clean_q(self) -> str:
         value = self.cleaned_data["q"]
-        if "\x00" in value:
-            raise forms.ValidationError(_("The query contains a NUL byte."))
+        refuse_nul(value)
         return value

@@ -11,6 +11,7 @@ from portal.policy import require
 from portal.registry import registry
 from portal.search.forms import SearchForm
 from portal.search.query import MAX_QUERY, search
+from portal.validation import refuse_nul
 
 
 def _labels() -> dict[str, str]:
@@ -60,8 +61,7 @@ class SearchQuerySerializer(serializers.Serializer):
         return value
 
     def validate_q(self, value: str) -> str:
-        if "\x00" in value:
-            raise serializers.ValidationError("the query contains a NUL byte")
+        refuse_nul(value)
         return value
 
 

@@ -15,6 +15,7 @@ from portal.audit import audit_record
 from portal.errors import WorkflowError
 from portal.models import Element
 from portal.policy import can, require
+from portal.validation import refuse_nul
 from procedures.choices import ChangeKind, VersionStatus
 from procedures.content import version_sha256
 from procedures.models import Acknowledgement, Category, Procedure
@@ -189,8 +190,7 @@ def procedure_withdraw(*, actor, procedure: Procedure, reason: str = "") -> Proc
     procedure = lock_procedure(procedure)
     if procedure.is_withdrawn:
         raise WorkflowError(_("The procedure has already been withdrawn."), code="withdrawn")
-    if "\x00" in reason:
-        raise ValidationError({"reason": [_("The text contains a NUL byte.")]})
+    refuse_nul(reason, "reason")
     before = _procedure_snapshot(procedure)
     now = timezone.now()
     procedure.withdrawn_at = now

@@ -14,6 +14,7 @@ from portal.audit import audit_record
 from portal.errors import ConflictError, WorkflowError
 from portal.markdown import validate_markdown
 from portal.policy import PolicyDenied, require
+from portal.validation import has_nul, nul_message, refuse_nul
 from procedures import workflow
 from procedures.choices import ChangeKind, ReviewDecision, SignatureMeaning, VersionStatus
 from procedures.content import normalise_body, version_sha256
@@ -31,10 +32,10 @@ def _validate_content(*, title: str, body: str, change_summary: str, change_kind
         validate_markdown(body)
     except ValidationError as exc:
         errors["body"] = exc.messages
-    if "\x00" in title:
-        errors.setdefault("title", []).append(_("The text contains a NUL byte."))
-    if "\x00" in change_summary:
-        errors["change_summary"] = [_("The text contains a NUL byte.")]
+    if has_nul(title):
+        errors.setdefault("title", []).append(nul_message())
+    if has_nul(change_summary):
+        errors["change_summary"] = [nul_message()]
     elif len(change_summary) > 500:
         errors["change_summary"] = [_("The change summary is longer than 500 characters.")]
     if change_kind not in ChangeKind.values:
@@ -237,8 +238,7 @@ def version_approve(
     expect(version, "approve")
     if meaning not in SignatureMeaning.values:
         raise ValidationError({"meaning": [_("Unknown meaning of a signature.")]})
-    if "\x00" in comment:
-        raise ValidationError({"comment": [_("The text contains a NUL byte.")]})
+    refuse_nul(comment, "comment")
     if content_sha256 != version.content_sha256:
         raise ConflictError(
             _("The version is not the one you read (its content hash differs); reload it."),
@@ -301,8 +301,7 @@ def _decide(*, actor, version, action: str, decision: str, comment: str, verb: s
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": [_("Say what should change: a comment is required.")]})
-    if "\x00" in comment:
-        raise ValidationError({"comment": [_("The text contains a NUL byte.")]})
+    refuse_nul(comment, "comment")
     if len(comment) > 10_000:
         raise ValidationError({"comment": [_("The comment is longer than 10000 characters.")]})
     before = version_snapshot(version)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from knowledge.models import Role
 from portal.api.schema import document
+from portal.validation import has_nul
 from skills import selectors, services
 from skills.api import serializers as s
 from skills.models import PersonSkill, RoleSkill, Skill
@@ -60,7 +61,7 @@ class PersonSkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             params = self.request.query_params
             for name in ("user", "skill"):
                 # PostgreSQL refuses NUL in a text comparison: a 400, not a 500.
-                if "\x00" in params.get(name, "") or len(params.get(name, "")) > 150:
+                if has_nul(params.get(name, "")) or len(params.get(name, "")) > 150:
                     raise ApiValidationError({name: ["Not a valid name."]})
             if params.get("user"):
                 qs = qs.filter(user__username=params["user"])
