@@ -46,3 +46,6 @@ class DataConfig(AppConfig):
             )
         )
         registry.add_seeder(50, "data demo", demo_data_seed)
+        from data.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)

@@ -39,3 +39,6 @@ class SkillsConfig(AppConfig):
         ):
             registry.add_page_section(PageSection(page, key, template, build))
         registry.add_seeder(40, "skills", seed_skills)
+        from skills.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)

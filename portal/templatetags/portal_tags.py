@@ -1,4 +1,5 @@
 from django import template
+from django.apps import apps
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -72,3 +73,13 @@ def status_label(code: str, kind: str) -> str:
     from portal.registry import registry
 
     return registry.status_label(kind, code)
+
+
+@register.filter
+def model_label(label: str) -> str:
+    """``"data.dataset"`` (an audit event's object type) → the model's name in the
+    reader's language; the label itself for a model that is no longer there."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
