@@ -46,6 +46,10 @@ class SearchProvider:
     ``updated_at`` (text, except the last). On PostgreSQL the index then writes a
     kind of many small records (nodes, GPUs) with one INSERT … SELECT: no Python
     object per entry, the digest and the vectors computed in the database.
+
+    ``titles(object_ids)``, if given, returns ``{object_id: title}`` in the reader's
+    language for the hits shown (one query per page): a record named in two languages
+    stores both in its searchable title and shows only the reader's.
     """
 
     kind: str
@@ -53,6 +57,7 @@ class SearchProvider:
     documents: Callable
     order: int = 100
     rows: Callable | None = None
+    titles: Callable | None = None
 
 
 @dataclass(frozen=True)
