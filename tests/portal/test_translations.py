@@ -103,3 +103,17 @@ def test_no_russian_text_is_left_in_english(po):
         if words - TERMS_KEPT_IN_LATIN:
             english[msgid] = msgstr
     assert not english, english
+
+
+# "Я ознакомился", "Подтверждаю": the first person. The UI speaks in one voice: buttons
+# say what they do ("Подтвердить ознакомление", "Отметить прочитанным"), states say
+# what is ("Ознакомлены").
+FIRST_PERSON = re.compile(r"(?i)(?<![а-яё])(я|[а-яё]{3,}(?:аю|яю)|[а-яё]+\(-?ась\))(?![а-яё])")
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_button_speaks_in_the_first_person(po):
+    first_person = {
+        msgid: msgstr for msgid, msgstr in _catalogue(po).items() if FIRST_PERSON.search(msgstr)
+    }
+    assert not first_person, first_person

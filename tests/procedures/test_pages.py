@@ -247,7 +247,7 @@ def test_russian_ui(client_for, alice, bob, carol):
     slug = version.procedure.slug
     pages = {
         "/procedures/": ["Регламенты", "Версионирование датасетов", "Действующая версия"],
-        f"/procedures/{slug}/": ["Ознакомления", "История", "Подтверждаю ознакомление"],
+        f"/procedures/{slug}/": ["Ознакомления", "История", "Подтвердить ознакомление"],
         f"/procedures/{slug}/v1.0/": ["Согласования и подписи", "Утверждено"],
         "/procedures/review-queue/": ["Ждут моего согласования"],
         "/procedures/overdue/": ["Просроченные пересмотры"],
