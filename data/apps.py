@@ -19,6 +19,9 @@ class DataConfig(AppConfig):
         from portal.registry import HomePanel, PageSection, registry
 
         registry.add_nav_item(45, "data:dataset-list", _("Data"), "/data/")
+        from data import navigation
+
+        registry.add_subnav("data", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="data-datasets",

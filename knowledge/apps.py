@@ -21,6 +21,9 @@ class KnowledgeConfig(AppConfig):
         from portal.registry import HomePanel, WorkPanel, registry
 
         registry.add_nav_item(30, "knowledge:index", _("Knowledge"), "/knowledge/")
+        from knowledge import navigation
+
+        registry.add_subnav("knowledge", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="knowledge",

@@ -102,6 +102,22 @@ class PageSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SubnavItem:
+    """One tab of an app's sub-navigation (``registry.add_subnav``), rendered by
+    ``{% subnav "<key>" %}``. The tab is the page's (``aria-current="page"``) on
+    ``url_name`` and on the url names matching ``current_on`` (fnmatch patterns,
+    "data:dataset-*"); ``action`` shows it only to people the policy allows it;
+    ``keeps_filters`` carries the page's filters (``{% subnav "inventory"
+    cluster=… %}``) into its link."""
+
+    url_name: str
+    label: str
+    current_on: tuple[str, ...] = ()
+    action: str = ""
+    keeps_filters: bool = True
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -119,6 +135,12 @@ class Registry:
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
     page_sections: list[PageSection] = field(default_factory=list)
+    # key -> (the navigation's accessible name, its tabs in order)
+    subnavs: dict[str, tuple[str, tuple[SubnavItem, ...]]] = field(default_factory=dict)
+
+    def add_subnav(self, key: str, label: str, items: list[SubnavItem]) -> None:
+        _once(self.subnavs, key, "sub-navigation")
+        self.subnavs[key] = (label, tuple(items))
 
     def add_page_section(self, section: PageSection) -> None:
         taken = {f"{s.page}/{s.key}" for s in self.page_sections}

@@ -27,6 +27,9 @@ class ProceduresConfig(AppConfig):
         )
 
         registry.add_nav_item(20, "procedures:list", _("Procedures"), "/procedures/")
+        from procedures import navigation
+
+        registry.add_subnav("procedures", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="procedures",

@@ -18,6 +18,9 @@ class SkillsConfig(AppConfig):
         from skills.starter import seed_skills
 
         registry.add_nav_item(35, "skills:catalogue", _("Skills"), "/skills/")
+        from skills import navigation
+
+        registry.add_subnav("skills", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="skills",
