@@ -24,6 +24,9 @@ class KnowledgeConfig(AppConfig):
         from knowledge import navigation
 
         registry.add_subnav("knowledge", navigation.LABEL, navigation.TABS)
+        from knowledge.choices import BADGE_TONES
+
+        registry.add_badge_tones(BADGE_TONES)
         registry.add_home_panel(
             HomePanel(
                 key="knowledge",

@@ -18,6 +18,7 @@ class PortalConfig(AppConfig):
         from portal.search import index as search_index
 
         registry.add_audit_verbs(VERBS)
+        registry.add_badge_tones({"pending": "warn", "delivered": "ok", "failed": "bad"})
         notifications_setup.connect()
         home.register()
         search_index.register()

@@ -82,6 +82,10 @@ class DuplicateRegistration(Exception):
     does. A name is registered once, from its app's ``AppConfig.ready()``."""
 
 
+# The badge variants portal.css styles.
+BADGE_TONES = frozenset({"ok", "warn", "bad", "muted", "info"})
+
+
 def _once(taken, name: str, what: str) -> None:
     if name in taken:
         raise DuplicateRegistration(f"{what} {name!r} is registered twice")
@@ -135,8 +139,21 @@ class Registry:
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
     page_sections: list[PageSection] = field(default_factory=list)
+    # Status code -> the tone of its badge ("ok", "warn", "bad", "muted", "info").
+    badge_tones: dict[str, str] = field(default_factory=dict)
     # key -> (the navigation's accessible name, its tabs in order)
     subnavs: dict[str, tuple[str, tuple[SubnavItem, ...]]] = field(default_factory=dict)
+
+    def add_badge_tones(self, tones: dict[str, str]) -> None:
+        """The one label style is ``.badge`` with a tone; an app names the tone of
+        each status code it shows. A code given two tones is a mistake and raises."""
+        for code, tone in tones.items():
+            if tone not in BADGE_TONES:
+                raise ValueError(f"badge tone {tone!r} is not one of {sorted(BADGE_TONES)}")
+            code = str(code)
+            if self.badge_tones.get(code, tone) != tone:
+                raise DuplicateRegistration(f"status {code!r} given two badge tones")
+            self.badge_tones[code] = tone
 
     def add_subnav(self, key: str, label: str, items: list[SubnavItem]) -> None:
         _once(self.subnavs, key, "sub-navigation")

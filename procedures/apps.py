@@ -30,6 +30,9 @@ class ProceduresConfig(AppConfig):
         from procedures import navigation
 
         registry.add_subnav("procedures", navigation.LABEL, navigation.TABS)
+        from procedures.choices import BADGE_TONES
+
+        registry.add_badge_tones(BADGE_TONES)
         registry.add_home_panel(
             HomePanel(
                 key="procedures",

@@ -109,3 +109,10 @@ def subnav(context, key, **filters):
         current = here == item.url_name or any(fnmatchcase(here, p) for p in item.current_on)
         tabs.append({"url": url, "label": item.label, "current": current})
     return {"label": label, "tabs": tabs}
+
+
+@register.filter
+def tone(code) -> str:
+    """``<span class="badge {{ adr.status|tone }}">``: the tone the status's app gave
+    it (``registry.add_badge_tones``); none, the plain badge, for an unknown code."""
+    return registry.badge_tones.get(str(code), "")
