@@ -14,7 +14,7 @@ from portal.search.kinds import KIND_LABELS
 
 try:
     from knowledge.models import Activity, Adr, Role, TrackStep
-    from knowledge.models._i18n import pick
+    from portal.i18n import pick
 except ImportError:  # the app's models are not there yet: nothing to index
     Activity = Adr = Role = TrackStep = None
 
