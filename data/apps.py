@@ -18,6 +18,9 @@ class DataConfig(AppConfig):
         backup.register()
         notifications.register()
         registry.add_nav_item(45, "data:dataset-list", _("Data"), "/data/")
+        from data import navigation
+
+        registry.add_subnav("data", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="data-datasets",
@@ -45,3 +48,6 @@ class DataConfig(AppConfig):
             )
         )
         registry.add_seeder(50, "data demo", demo_data_seed)
+        from data.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)

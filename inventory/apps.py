@@ -22,6 +22,9 @@ class InventoryConfig(AppConfig):
         register_certificate_rule()
         _queues_routes_and_schedules()
         registry.add_nav_item(40, "inventory:overview", _("Inventory"), "/inventory/")
+        from inventory import navigation
+
+        registry.add_subnav("inventory", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="inventory-hardware",

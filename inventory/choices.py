@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SourceKind(models.TextChoices):
@@ -47,6 +48,7 @@ class Severity(models.TextChoices):
 
 
 class MigMode(models.TextChoices):
-    ENABLED = "Enabled", _("Enabled")
-    DISABLED = "Disabled", _("Disabled")
-    UNKNOWN = "", _("Unknown")
+    # A context of their own: another catalogue's "Enabled" (a permission) would win.
+    ENABLED = "Enabled", pgettext_lazy("MIG mode", "Enabled")
+    DISABLED = "Disabled", pgettext_lazy("MIG mode", "Disabled")
+    UNKNOWN = "", pgettext_lazy("MIG mode", "Unknown")

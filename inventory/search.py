@@ -173,7 +173,6 @@ def component_documents(ids):
                     component.namespace,
                     component.kind,
                     component.workload_name,
-                    component.category,
                     *component.images,
                 ]
             ),
@@ -210,4 +209,5 @@ def register() -> None:
     registry.add_status_labels(KIND_NODE, {"ready": _("Ready"), "not_ready": _("Not ready")})
     registry.add_status_labels(KIND_GPU, {"idle": _("idle")})
     registry.add_status_labels(KIND_COMPONENT, dict(ComponentCategory.choices))
+    registry.add_badge_tones({"ready": "ok", "not_ready": "bad", "idle": "warn"})
     post_save.connect(_sync_saved, sender=SyncRun, dispatch_uid="search-inventory-sync")

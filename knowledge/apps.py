@@ -20,6 +20,12 @@ class KnowledgeConfig(AppConfig):
         backup.register()
         notifications.register()
         registry.add_nav_item(30, "knowledge:index", _("Knowledge"), "/knowledge/")
+        from knowledge import navigation
+
+        registry.add_subnav("knowledge", navigation.LABEL, navigation.TABS)
+        from knowledge.choices import BADGE_TONES
+
+        registry.add_badge_tones(BADGE_TONES)
         registry.add_home_panel(
             HomePanel(
                 key="knowledge",

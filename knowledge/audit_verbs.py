@@ -25,4 +25,5 @@ VERBS = {
     "raci.assignment_set": _("Responsibility set"),
     "raci.role_create": _("Role added"),
     "raci.role_update": _("Role changed"),
+    "onboarding.step_confirm": _("Onboarding step confirmed"),
 }

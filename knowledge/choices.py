@@ -76,3 +76,13 @@ class StepState(models.TextChoices):
     OPEN = "open", _("Open")
     BLOCKED = "blocked", _("Waiting for earlier steps")
     UNAVAILABLE = "unavailable", _("Procedure has no current version")
+
+
+# The tone of each status's badge (``registry.add_badge_tones``).
+BADGE_TONES = {
+    AdrStatus.PROPOSED: "warn",
+    AdrStatus.ACCEPTED: "ok",
+    AdrStatus.REJECTED: "bad",
+    AdrStatus.DEPRECATED: "muted",
+    AdrStatus.SUPERSEDED: "muted",
+}

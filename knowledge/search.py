@@ -9,6 +9,7 @@ from django.urls import reverse
 from knowledge.choices import AdrStatus, Phase
 from knowledge.models import Activity, Adr, Role, TrackStep
 from portal.elements import ElementCode
+from portal.i18n import pick
 from portal.registry import SearchProvider, registry
 from portal.search import SearchDocument, plain_text, search_refresh_on_commit
 from portal.search.kinds import KIND_LABELS
@@ -20,7 +21,16 @@ KIND_STEP = "onboarding_step"
 
 
 def _both(name: str, name_ru: str) -> str:
+    """The searchable title holds both names; ``_titles`` shows the reader's one."""
     return f"{name} / {name_ru}" if name_ru and name_ru != name else name
+
+
+def _titles(model, english: str, russian: str):
+    def titles(ids) -> dict:
+        rows = model.objects.filter(pk__in=ids).values_list("pk", english, russian)
+        return {pk: pick(en, ru) for pk, en, ru in rows}
+
+    return titles
 
 
 def _select(queryset, ids):
@@ -105,14 +115,20 @@ def _elements_refresher(kind: str, model):
 
 
 def register() -> None:
-    for kind, model, documents, label, order in (
-        (KIND_ADR, Adr, adr_documents, KIND_LABELS[KIND_ADR], 20),
-        (KIND_ACTIVITY, Activity, activity_documents, KIND_LABELS[KIND_ACTIVITY], 30),
-        (KIND_ROLE, Role, role_documents, KIND_LABELS[KIND_ROLE], 31),
-        (KIND_STEP, TrackStep, step_documents, KIND_LABELS[KIND_STEP], 32),
+    for kind, model, documents, titles, order in (
+        (KIND_ADR, Adr, adr_documents, None, 20),
+        (KIND_ACTIVITY, Activity, activity_documents, _titles(Activity, "name", "name_ru"), 30),
+        (KIND_ROLE, Role, role_documents, _titles(Role, "name", "name_ru"), 31),
+        (KIND_STEP, TrackStep, step_documents, _titles(TrackStep, "title", "title_ru"), 32),
     ):
         registry.add_search_provider(
-            SearchProvider(kind=kind, label=label, documents=documents, order=order)
+            SearchProvider(
+                kind=kind,
+                label=KIND_LABELS[kind],
+                documents=documents,
+                order=order,
+                titles=titles,
+            )
         )
         handler = _refresher(kind)
         if kind in (KIND_ADR, KIND_STEP):

@@ -12,23 +12,35 @@ from functools import partial
 from knowledge.choices import AdrStatus, Phase, StepKind
 from knowledge.models import Activity, Adr, Role, Track, TrackStep
 
-# slug, name, name_ru, Keycloak group, description
+# slug, name, name_ru, Keycloak group, description, description in Russian (the role
+# has one description: the starter language picks which one is stored)
 ROLES = [
-    ("data-scientist", "Data scientist", "Специалист по данным (data scientist)", "/data-science",
-     "Explores data, trains and evaluates models, logs experiments."),
+    ("data-scientist", "Data scientist", "Специалист по данным", "/data-science",
+     "Explores data, trains and evaluates models, logs experiments.",
+     "Исследует данные, обучает и оценивает модели, логирует эксперименты."),
     ("ml-engineer", "ML engineer", "ML-инженер", "/ml/ml-engineers",
-     "Turns experiments into reproducible training and serving code."),
+     "Turns experiments into reproducible training and serving code.",
+     "Превращает эксперименты в воспроизводимый код обучения и сервинга."),
     ("mlops-engineer", "MLOps engineer", "MLOps-инженер", "/platform/mlops",
-     "Runs the ML platform: tracking, registry, pipelines, GPU scheduling."),
+     "Runs the ML platform: tracking, registry, pipelines, GPU scheduling.",
+     "Эксплуатирует ML-платформу: трекинг, реестр моделей, пайплайны, планирование GPU."),
     ("data-engineer", "Data engineer", "Инженер данных", "/data/engineers",
-     "Builds and versions the datasets and their pipelines."),
+     "Builds and versions the datasets and their pipelines.",
+     "Строит и версионирует датасеты и их пайплайны."),
     ("devops-engineer", "DevOps engineer", "DevOps-инженер", "/platform/devops",
-     "Keeps the Kubernetes clusters, GPU nodes, networks and CI running."),
-    ("backend-developer", "Backend developer", "Backend-разработчик", "/dev/backend",
-     "Integrates served models into the products."),
+     "Keeps the Kubernetes clusters, GPU nodes, networks and CI running.",
+     "Поддерживает в рабочем состоянии кластеры Kubernetes, GPU-узлы, сети и CI."),
+    ("backend-developer", "Backend developer", "Бэкенд-разработчик", "/dev/backend",
+     "Integrates served models into the products.",
+     "Встраивает модели, развёрнутые на платформе, в продукты."),
     ("team-lead", "Team lead", "Руководитель команды", "/ml/leads",
-     "Owns priorities and approves procedures and decisions."),
+     "Owns priorities and approves procedures and decisions.",
+     "Отвечает за приоритеты, утверждает регламенты и решения."),
 ]  # fmt: skip
+
+# Who decided the founding decisions, and the note on their acceptance, per language.
+ADR_DECIDERS = {"en": ["Team lead"], "ru": ["Руководитель команды"]}
+ADR_ACCEPT_NOTE = {"en": "starter content", "ru": "стартовое содержимое портала"}
 
 # slug, name, name_ru, elements, procedure slug, {role slug: letter}
 ACTIVITIES = [
@@ -157,7 +169,10 @@ def _seed_matrix(actor, stdout) -> None:
     from procedures.models import Procedure
 
     roles = {r.slug: r for r in Role.objects.all()}
-    for order, (slug, name, name_ru, group, description) in enumerate(ROLES, start=1):
+    lang = starter_language()
+    for order, (slug, name, name_ru, group, description, description_ru) in enumerate(
+        ROLES, start=1
+    ):
         if slug not in roles:
             roles[slug] = role_create(
                 actor=actor,
@@ -165,7 +180,7 @@ def _seed_matrix(actor, stdout) -> None:
                 name=name,
                 name_ru=name_ru,
                 keycloak_group=group,
-                description=description,
+                description=description_ru if lang == "ru" else description,
                 order=order * 10,
             )
             stdout.write(f"  role {slug}")
@@ -207,10 +222,10 @@ def _seed_adrs(actor, stdout) -> list[Adr]:
             adr = adr_create(
                 actor=actor,
                 date=datetime.date(2025, 1, 15),
-                decision_makers=["Team lead"],
+                decision_makers=ADR_DECIDERS[starter_language()],
                 **fields,
             )
-            adr = adr_accept(actor=actor, adr=adr, note="starter")
+            adr = adr_accept(actor=actor, adr=adr, note=ADR_ACCEPT_NOTE[starter_language()])
             stdout.write(f"  {adr.code} {adr.title}")
         result.append(adr)
     return result

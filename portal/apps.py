@@ -24,6 +24,7 @@ class PortalConfig(AppConfig):
         metrics.register()
         backup_core.register()
         registry.add_audit_verbs(VERBS)
+        registry.add_badge_tones({"pending": "warn", "delivered": "ok", "failed": "bad"})
         notifications_setup.connect()
         home.register()
         search_index.register()

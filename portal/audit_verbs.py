@@ -18,4 +18,8 @@ VERBS = {
     "webhook.create": _("Webhook added"),
     "webhook.update": _("Webhook changed"),
     "webhook.delete": _("Webhook removed"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
+    "api_token.refused": _("API token refused"),
+    "webhook.test": _("Webhook tested"),
 }

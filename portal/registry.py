@@ -46,6 +46,10 @@ class SearchProvider:
     ``updated_at`` (text, except the last). On PostgreSQL the index then writes a
     kind of many small records (nodes, GPUs) with one INSERT … SELECT: no Python
     object per entry, the digest and the vectors computed in the database.
+
+    ``titles(object_ids)``, if given, returns ``{object_id: title}`` in the reader's
+    language for the hits shown (one query per page): a record named in two languages
+    stores both in its searchable title and shows only the reader's.
     """
 
     kind: str
@@ -53,6 +57,7 @@ class SearchProvider:
     documents: Callable
     order: int = 100
     rows: Callable | None = None
+    titles: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class DuplicateRegistration(Exception):
     does. A name is registered once, from its app's ``AppConfig.ready()``."""
 
 
+# The badge variants portal.css styles.
+BADGE_TONES = frozenset({"ok", "warn", "bad", "muted", "info"})
+
+
 def _once(taken, name: str, what: str) -> None:
     if name in taken:
         raise DuplicateRegistration(f"{what} {name!r} is registered twice")
@@ -97,6 +106,22 @@ class PageSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SubnavItem:
+    """One tab of an app's sub-navigation (``registry.add_subnav``), rendered by
+    ``{% subnav "<key>" %}``. The tab is the page's (``aria-current="page"``) on
+    ``url_name`` and on the url names matching ``current_on`` (fnmatch patterns,
+    "data:dataset-*"); ``action`` shows it only to people the policy allows it;
+    ``keeps_filters`` carries the page's filters (``{% subnav "inventory"
+    cluster=… %}``) into its link."""
+
+    url_name: str
+    label: str
+    current_on: tuple[str, ...] = ()
+    action: str = ""
+    keeps_filters: bool = True
+
+
 @dataclass
 class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
@@ -114,6 +139,25 @@ class Registry:
     seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     backup_parts: list[BackupPart] = field(default_factory=list)
     page_sections: list[PageSection] = field(default_factory=list)
+    # Status code -> the tone of its badge ("ok", "warn", "bad", "muted", "info").
+    badge_tones: dict[str, str] = field(default_factory=dict)
+    # key -> (the navigation's accessible name, its tabs in order)
+    subnavs: dict[str, tuple[str, tuple[SubnavItem, ...]]] = field(default_factory=dict)
+
+    def add_badge_tones(self, tones: dict[str, str]) -> None:
+        """The one label style is ``.badge`` with a tone; an app names the tone of
+        each status code it shows. A code given two tones is a mistake and raises."""
+        for code, tone in tones.items():
+            if tone not in BADGE_TONES:
+                raise ValueError(f"badge tone {tone!r} is not one of {sorted(BADGE_TONES)}")
+            code = str(code)
+            if self.badge_tones.get(code, tone) != tone:
+                raise DuplicateRegistration(f"status {code!r} given two badge tones")
+            self.badge_tones[code] = tone
+
+    def add_subnav(self, key: str, label: str, items: list[SubnavItem]) -> None:
+        _once(self.subnavs, key, "sub-navigation")
+        self.subnavs[key] = (label, tuple(items))
 
     def add_page_section(self, section: PageSection) -> None:
         taken = {f"{s.page}/{s.key}" for s in self.page_sections}

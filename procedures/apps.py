@@ -26,6 +26,12 @@ class ProceduresConfig(AppConfig):
         backup.register()
         notifications.register()
         registry.add_nav_item(20, "procedures:list", _("Procedures"), "/procedures/")
+        from procedures import navigation
+
+        registry.add_subnav("procedures", navigation.LABEL, navigation.TABS)
+        from procedures.choices import BADGE_TONES
+
+        registry.add_badge_tones(BADGE_TONES)
         registry.add_home_panel(
             HomePanel(
                 key="procedures",

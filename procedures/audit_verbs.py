@@ -12,4 +12,5 @@ VERBS = {
     "procedure.version_reject": _("Version rejected"),
     "procedure.version_request_changes": _("Changes requested"),
     "procedure.version_withdraw": _("Version withdrawn"),
+    "procedure.version_approvals_raise": _("Approvals required raised"),
 }

@@ -39,3 +39,17 @@ class VersionPhase(models.TextChoices):
     CURRENT = "current", _("Current")
     SCHEDULED = "scheduled", _("Scheduled")
     SUPERSEDED = "superseded", _("Superseded")
+
+
+# The tone of each status's badge (``registry.add_badge_tones``).
+BADGE_TONES = {
+    VersionStatus.DRAFT: "muted",
+    VersionStatus.IN_REVIEW: "warn",
+    VersionStatus.CHANGES_REQUESTED: "warn",
+    VersionStatus.APPROVED: "ok",
+    VersionStatus.REJECTED: "bad",
+    VersionStatus.WITHDRAWN: "bad",
+    VersionPhase.CURRENT: "ok",
+    VersionPhase.SCHEDULED: "warn",
+    VersionPhase.SUPERSEDED: "muted",
+}

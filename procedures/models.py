@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.i18n import pick
 from procedures.choices import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -36,9 +36,7 @@ class Category(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.name_ru and (get_language() or "").startswith("ru"):
-            return self.name_ru
-        return self.name
+        return pick(self.name, self.name_ru)
 
 
 # The account the portal itself acts as (seeding, demo approvals). It cannot log in.

@@ -16,6 +16,9 @@ class SkillsConfig(AppConfig):
         search.register()
         backup.register()
         registry.add_nav_item(35, "skills:catalogue", _("Skills"), "/skills/")
+        from skills import navigation
+
+        registry.add_subnav("skills", navigation.LABEL, navigation.TABS)
         registry.add_home_panel(
             HomePanel(
                 key="skills",
@@ -37,3 +40,6 @@ class SkillsConfig(AppConfig):
         ):
             registry.add_page_section(PageSection(page, key, template, build))
         registry.add_seeder(40, "skills", seed_skills)
+        from skills.audit_verbs import VERBS
+
+        registry.add_audit_verbs(VERBS)

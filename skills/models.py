@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from knowledge.models._i18n import pick as _pick
+from portal.i18n import pick as _pick
 from skills.choices import HOLDS, Level
 
 

@@ -56,6 +56,27 @@ CATALOGUE = [
      "Ingress, load balancers, certificates and the links between sites."),
 ]  # fmt: skip
 
+# The descriptions in Russian, by slug (names and descriptions are stored in both
+# languages whatever the starter language, as for roles and activities).
+DESCRIPTIONS_RU = {
+    "kubernetes": "Запускает нагрузки в кластерах и делает GPU доступными планировщику.",
+    "terraform": "Описывает кластеры, сети и хранилища как код.",
+    "ansible": "Настраивает GPU-хосты и машины вне Kubernetes.",
+    "argo-cd": "Держит то, что запущено, равным тому, что записано в репозитории.",
+    "ci-cd": "Собирает, тестирует и выкатывает код и образы.",
+    "model-serving": "Выставляет модели за API и следит, чтобы они отвечали.",
+    "experiment-tracking": "Логирует запуски, метрики и модели, ведёт реестр моделей.",
+    "orchestration": "Запускает пайплайны обучения и данных по расписанию или по событиям.",
+    "feature-stores": "Отдаёт одни и те же признаки обучению и инференсу.",
+    "data-engineering": "Строит, версионирует и перемещает датасеты.",
+    "ml-engineering": "Превращает эксперименты в воспроизводимый код обучения и инференса.",
+    "ct-automation": "Переобучает и заново развёртывает модели через разные оркестраторы из Python.",
+    "monitoring": "Показывает, что делает платформа, и сообщает, когда что-то не так.",
+    "gpu-operations": "Драйверы, CUDA, MIG, NVLink и исправность GPU.",
+    "sso": "Единый вход: realm, клиенты и роли, которые они передают.",
+    "networking": "Ingress, балансировщики, сертификаты и каналы между площадками.",
+}
+
 # role slug → {skill slug: level needed}
 ROLE_NEEDS = {
     "data-scientist": {"experiment-tracking": 2, "ml-engineering": 1},
@@ -101,6 +122,7 @@ def seed_skills(stdout, demo: bool) -> None:
             name=name,
             name_ru=name_ru,
             description=description,
+            description_ru=DESCRIPTIONS_RU.get(slug, ""),
             elements=elements,
             components=components,
             order=order * 10,

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.choices import PHASE_DUE_DAYS, PHASE_ORDER, Phase, StepKind
-from knowledge.models._i18n import pick
+from portal.i18n import pick
 
 # A step's fields that editors set (besides its track and dependencies): the service
 # accepts these, the form and the API expose them, the audit records them.

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.choices import RaciLetter
-from knowledge.models._i18n import pick
+from portal.i18n import pick
 
 
 class Role(models.Model):

@@ -147,8 +147,28 @@ def search(
         return SearchPage(query="", hits=[], page=None, total=0)
     if connection.vendor == "postgresql":
         with _index_scans():
-            return _search_postgres(query, kind, element, page, per_page)
-    return _search_folded(query, kind, element, page, per_page)
+            result = _search_postgres(query, kind, element, page, per_page)
+    else:
+        result = _search_folded(query, kind, element, page, per_page)
+    return _in_readers_language(result, parse_terms(query).include)
+
+
+def _in_readers_language(result: SearchPage, terms: list[str]) -> SearchPage:
+    """Hits of kinds named in two languages show the reader's name (one query per
+    such kind on the page), marked like the stored title would have been."""
+    by_kind: dict[str, list[SearchHit]] = {}
+    for hit in result.hits:
+        by_kind.setdefault(hit.kind, []).append(hit)
+    for kind, hits in by_kind.items():
+        provider = registry.search_providers.get(kind)
+        if provider is None or provider.titles is None:
+            continue
+        titles = {str(k): v for k, v in provider.titles([h.object_id for h in hits]).items()}
+        for hit in hits:
+            title = titles.get(hit.object_id)
+            if title:
+                hit.title = _mark(_highlight(title, fold(title), terms))
+    return result
 
 
 def _browse(kind, element, page_number, per_page) -> SearchPage:
@@ -162,7 +182,8 @@ def _browse(kind, element, page_number, per_page) -> SearchPage:
     )
     page, total = _paginate(entries, kind_counts, kind, page_number, per_page)
     hits = [_hit(r, title=r.title, snippet="") for r in page.object_list]
-    return SearchPage(query="", hits=hits, page=page, total=total, kind_counts=kind_counts)
+    result = SearchPage(query="", hits=hits, page=page, total=total, kind_counts=kind_counts)
+    return _in_readers_language(result, [])
 
 
 # --- PostgreSQL -------------------------------------------------------------------

@@ -1,5 +1,10 @@
+from fnmatch import fnmatchcase
+from urllib.parse import urlencode
+
 from django import template
+from django.apps import apps
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -81,3 +86,42 @@ def sparkline(values, title, unit="", floor=0, ceiling=None):
     from portal.sparkline import sparkline_svg
 
     return sparkline_svg(values, str(title), unit=unit, floor=floor, ceiling=ceiling)
+
+
+@register.filter
+def model_label(label: str) -> str:
+    """``"data.dataset"`` (an audit event's object type) → the model's name in the
+    reader's language; the label itself for a model that is no longer there."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+@register.inclusion_tag("portal/_subnav.html", takes_context=True)
+def subnav(context, key, **filters):
+    """{% subnav "inventory" cluster=cluster_id %}: the tabs an app registered
+    (``registry.add_subnav``), the page's own marked, the filters given carried into
+    the tabs that keep them; the same look and behaviour for every app."""
+    request = context.get("request")
+    label, items = registry.subnavs[key]
+    match = getattr(request, "resolver_match", None)
+    here = match.view_name if match else ""
+    query = urlencode({k: v for k, v in filters.items() if v not in (None, "")})
+    tabs = []
+    for item in items:
+        if item.action and not (request and can(request.user, item.action)):
+            continue
+        url = reverse(item.url_name)
+        if query and item.keeps_filters:
+            url = f"{url}?{query}"
+        current = here == item.url_name or any(fnmatchcase(here, p) for p in item.current_on)
+        tabs.append({"url": url, "label": item.label, "current": current})
+    return {"label": label, "tabs": tabs}
+
+
+@register.filter
+def tone(code) -> str:
+    """``<span class="badge {{ adr.status|tone }}">``: the tone the status's app gave
+    it (``registry.add_badge_tones``); none, the plain badge, for an unknown code."""
+    return registry.badge_tones.get(str(code), "")

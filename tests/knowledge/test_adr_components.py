@@ -141,7 +141,7 @@ def test_the_page_lists_components_and_offers_the_form_to_editors(
     page = client_for(carol).get(adr.get_absolute_url()).content.decode()
     assert 'id="components"' in page
     assert "/inventory/components/?q=MLflow" in page
-    assert "2.16.0" in page and 'class="badge gone"' in page
+    assert "2.16.0" in page and 'class="badge bad"' in page
     assert f"adr/{adr.number}/components/" not in page  # neither the link form nor the × buttons
 
     page = client_for(alice).get(adr.get_absolute_url()).content.decode()

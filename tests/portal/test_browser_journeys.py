@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from procedures.choices import VersionStatus
 from tests.conftest import launch_chromium
 from tests.portal.publishing import approve, publish, tasks_run_in_place  # noqa: F401 (autouse)
 
@@ -162,6 +163,11 @@ def portal(alice, bob, carol, dave):
     return {"procedures": procedures, "adrs": adrs, "steps": steps, "enrolment": enrolment}
 
 
+def _label(choice, language: str) -> str:
+    with translation.override(language):
+        return str(choice.label)
+
+
 def main_pages(portal) -> list[str]:
     adr = portal["adrs"][0]
     return [
@@ -214,7 +220,7 @@ def test_alice_proposes_and_submits_a_change_in_four_clicks(walk_as, portal, ali
     walk.click('#editor button[name="then"][value="submit"]')
     assert page.url.endswith("/procedures/rule-6/v2.0/")
     assert "better" in page.locator("#changes ins").first.inner_text()
-    assert page.locator(".badge.in_review").is_visible()
+    assert page.locator(".badge", has_text=_label(VersionStatus.IN_REVIEW, language)).is_visible()
     assert walk.clicks <= 4, walk.clicks
     assert walk.overflowing(walk.seen + main_pages(portal)) == {}
 
@@ -230,7 +236,7 @@ def test_bob_reviews_from_home_in_two_clicks_with_the_diff_first(walk_as, portal
     box = page.locator("#review").bounding_box()
     assert box is not None and box["y"] < LAPTOP["height"]
     walk.click("#review button[value=approve]")
-    assert page.locator(".badge.approved").is_visible()
+    assert page.locator(".badge", has_text=_label(VersionStatus.APPROVED, language)).is_visible()
     assert walk.clicks <= 2, walk.clicks
     assert walk.overflowing(walk.seen + main_pages(portal)) == {}
 

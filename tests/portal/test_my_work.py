@@ -49,7 +49,7 @@ def test_bob_sees_reviews_with_kind_and_summary_and_alice_her_sent_back_draft(
     version = submitted(alice, change_summary="Keep raw data for a year")
     bob_work = _my_work(client_for(bob))
     assert "Reviews waiting for you" in bob_work
-    assert "Keep raw data for a year" in bob_work and "kind-major" in bob_work
+    assert "Keep raw data for a year" in bob_work and "major change" in bob_work
     services.version_request_changes(actor=bob, version=version, comment="Say who deletes it")
     alice_work = _my_work(client_for(alice))
     assert "My drafts" in alice_work and "Changes requested" in alice_work

@@ -74,3 +74,46 @@ def test_the_catalogues_hold_every_string_of_the_code(tmp_path):
     assert not missing, (
         f"strings in the code but not in the catalogue (run `make messages`): {missing}"
     )
+
+
+# Names a Russian engineer reads as they are: products, formats, abbreviations.
+TERMS_KEPT_IN_LATIN = {
+    "API", "CUDA", "DVC", "Delta", "GPU", "Iceberg", "Kubernetes", "LFS", "Lakehouse",
+    "MIG", "ML", "URL", "UUID", "git", "kubelet", "lakeFS", "vCPU",
+}  # fmt: skip
+
+
+def _catalogue(po: Path) -> dict[str, str]:
+    import gettext
+
+    with po.with_suffix(".mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # the stdlib reads .mo, not .po
+    return {str(k if isinstance(k, str) else k[0]): v for k, v in catalog.items() if k}
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_russian_text_is_left_in_english(po):
+    """A translation without one Cyrillic letter is an English word left in place,
+    unless it is only product names and abbreviations ("GPU", "DVC", "lakeFS")."""
+    english = {}
+    for msgid, msgstr in _catalogue(po).items():
+        if re.search("[а-яё]", msgstr, re.IGNORECASE):
+            continue
+        words = set(re.findall(r"[A-Za-z]+", re.sub(r"%\(\w+\)[sd]|\{\w+\}", "", msgstr)))
+        if words - TERMS_KEPT_IN_LATIN:
+            english[msgid] = msgstr
+    assert not english, english
+
+
+# "Я ознакомился", "Подтверждаю": the first person. The UI speaks in one voice: buttons
+# say what they do ("Подтвердить ознакомление", "Отметить прочитанным"), states say
+# what is ("Ознакомлены").
+FIRST_PERSON = re.compile(r"(?i)(?<![а-яё])(я|[а-яё]{3,}(?:аю|яю)|[а-яё]+\(-?ась\))(?![а-яё])")
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_button_speaks_in_the_first_person(po):
+    first_person = {
+        msgid: msgstr for msgid, msgstr in _catalogue(po).items() if FIRST_PERSON.search(msgstr)
+    }
+    assert not first_person, first_person

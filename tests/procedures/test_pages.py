@@ -217,7 +217,7 @@ def test_the_review_page_shows_the_diff_against_the_version_in_force_first(clien
     assert summary < changes
     assert "Changes against the version in force, v1.0" in html
     assert "Keep <del>one</del>" in html and "Keep <ins>two</ins>" in html
-    assert "badge kind-major" in html
+    assert "major change" in html
     assert 'name="decision" value="approve"' in html[review:]
 
 
@@ -225,7 +225,7 @@ def test_review_queue_and_overdue_pages(client_for, alice, bob):
     submitted(alice, title="Needs a look", change_summary="Why it changes")
     html = client_for(bob).get("/procedures/review-queue/").content.decode()
     assert "Needs a look" in html
-    assert "Why it changes" in html and "badge kind-major" in html  # kind and summary
+    assert "Why it changes" in html and "major change" in html  # kind and summary
     assert "Needs a look" not in client_for(alice).get("/procedures/review-queue/").content.decode()
     assert client_for(bob).get("/procedures/overdue/").status_code == 200
 
@@ -247,7 +247,7 @@ def test_russian_ui(client_for, alice, bob, carol):
     slug = version.procedure.slug
     pages = {
         "/procedures/": ["Регламенты", "Версионирование датасетов", "Действующая версия"],
-        f"/procedures/{slug}/": ["Ознакомления", "История", "Подтверждаю ознакомление"],
+        f"/procedures/{slug}/": ["Ознакомления", "История", "Подтвердить ознакомление"],
         f"/procedures/{slug}/v1.0/": ["Согласования и подписи", "Утверждено"],
         "/procedures/review-queue/": ["Ждут моего согласования"],
         "/procedures/overdue/": ["Просроченные пересмотры"],
