@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -22,21 +20,9 @@ from data.imports import dvc_import, iperf3_import
 from data.models import ClusterPlacement, Dataset, DataStore, LinkMeasurement, NetworkLink, Site
 from data.selectors import network_load
 from inventory.api.views import UtcDateTimeFilter
+from portal.api.filters import WholeNumberFilter
 
 MAX_UPLOAD_FILES = 200
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.Filter):
-    """A primary key: a whole number a bigint column can hold, else 400 (a decimal
-    filter lets 10**30 through, which SQLite cannot bind)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", -(2**63))
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class DataAccess:
@@ -128,10 +114,10 @@ class DatasetFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="name, path or format contains")
     kind = django_filters.ChoiceFilter(field_name="store__kind", choices=StoreKind.choices)
     versioning = django_filters.ChoiceFilter(choices=Versioning.choices)
-    site = IdFilter(field_name="store__site")
-    cluster = IdFilter(field_name="clusters", label="used on this cluster")
-    min_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="gte")
-    max_size = django_filters.NumberFilter(field_name="size_bytes", lookup_expr="lte")
+    site = WholeNumberFilter(field_name="store__site")
+    cluster = WholeNumberFilter(field_name="clusters", label="used on this cluster")
+    min_size = WholeNumberFilter(field_name="size_bytes", lookup_expr="gte")
+    max_size = WholeNumberFilter(field_name="size_bytes", lookup_expr="lte")
 
     class Meta:
         model = Dataset
@@ -197,7 +183,7 @@ class DatasetViewSet(ServiceViewSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    site = IdFilter(method="filter_site", label="either end")
+    site = WholeNumberFilter(method="filter_site", label="either end")
 
     class Meta:
         model = NetworkLink

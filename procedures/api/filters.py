@@ -1,6 +1,7 @@
 import django_filters
 from django.utils import timezone
 
+from portal.api.filters import WholeNumberFilter
 from portal.elements import ElementCode
 from procedures.choices import ChangeKind, ReviewDecision, SignatureMeaning, VersionStatus
 from procedures.models import Acknowledgement, Procedure, ProcedureVersion, Review
@@ -54,7 +55,7 @@ class VersionFilter(django_filters.FilterSet):
 
 class ReviewFilter(django_filters.FilterSet):
     procedure = django_filters.CharFilter(field_name="version__procedure__slug")
-    version = django_filters.NumberFilter(field_name="version_id")
+    version = WholeNumberFilter(field_name="version_id")
     reviewer = django_filters.CharFilter(field_name="reviewer__username")
     decision = django_filters.ChoiceFilter(choices=ReviewDecision.choices)
     meaning = django_filters.ChoiceFilter(choices=SignatureMeaning.choices)
@@ -67,7 +68,7 @@ class ReviewFilter(django_filters.FilterSet):
 class AcknowledgementFilter(django_filters.FilterSet):
     procedure = django_filters.CharFilter(field_name="procedure__slug")
     user = django_filters.CharFilter(field_name="user__username")
-    major = django_filters.NumberFilter()
+    major = WholeNumberFilter()
 
     class Meta:
         model = Acknowledgement
