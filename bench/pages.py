@@ -43,7 +43,9 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from throwaway_db import database_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -442,27 +444,6 @@ def run_size(size_name: str) -> dict:
 # --- the parent: one child per size, then the table --------------------------------------------
 
 
-def _database_urls(url: str, size: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    name = f"{parts.path.lstrip('/') or 'portal'}_pages_{size}"
-    return (
-        urlunsplit(parts._replace(path="/postgres")),
-        urlunsplit(parts._replace(path=f"/{name}")),
-        name,
-    )
-
-
-def _recreate(admin_url: str, name: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def print_table(small: dict, large: dict) -> None:
     s_pages, l_pages = small["pages"], large["pages"]
     s_ceiling = s_pages["minimal (ceiling)"]["rps"]
@@ -533,8 +514,8 @@ def main() -> None:
     databases = []
     try:
         for size in SIZES:
-            admin_url, db_url, name = _database_urls(url, size)
-            _recreate(admin_url, name)
+            admin_url, db_url, name = database_urls(url, f"pages_{size}")
+            recreate(admin_url, name)
             databases.append((admin_url, name))
             env = {
                 **os.environ,
@@ -560,7 +541,7 @@ def main() -> None:
     finally:
         if not args.keep:
             for admin_url, name in databases:
-                _recreate(admin_url, name, drop_only=True)
+                recreate(admin_url, name, drop_only=True)
     print_table(runs["small"], runs["large"])
 
 

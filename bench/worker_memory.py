@@ -36,7 +36,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from throwaway_db import database_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "inventory" / "demo" / "cluster"
@@ -64,27 +65,6 @@ def write_folder(folder: Path, nodes: int) -> int:
         written += len(text)
     (folder / "nodes.json").write_text(json.dumps({"kind": "List", "items": items}))
     return written
-
-
-def _database_urls(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    name = f"{parts.path.strip('/') or 'portal'}_worker"
-    return (
-        urlunsplit(parts._replace(path="/postgres")),
-        urlunsplit(parts._replace(path=f"/{name}")),
-        name,
-    )
-
-
-def _recreate(admin_url: str, name: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _rss_mib(pid: int) -> float:
@@ -189,7 +169,7 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL must point at Redis (the worker's broker)")
-    admin_url, url, name = _database_urls(os.environ.get("DATABASE_URL", ""))
+    admin_url, url, name = database_urls(os.environ.get("DATABASE_URL", ""), "worker")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings"}
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     env.setdefault("SECRET_KEY", "bench-worker-memory-not-a-secret-0123456789abcdef")
@@ -197,7 +177,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="worker-memory-"))
     worker = None
     try:
-        _recreate(admin_url, name)
+        recreate(admin_url, name)
         cluster_id = prepare(env, folder / "cluster", args.nodes)
         worker = start_worker(env)
         measure(env, worker, cluster_id, args.syncs)
@@ -209,7 +189,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
         shutil.rmtree(folder, ignore_errors=True)
-        _recreate(admin_url, name, drop_only=True)
+        recreate(admin_url, name, drop_only=True)
 
 
 if __name__ == "__main__":

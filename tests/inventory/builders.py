@@ -109,3 +109,27 @@ def grow(name: str, nodes: int, gpus_per_node: int = 2) -> Cluster:
     )  # fmt: skip
     reconcile(cluster=cluster, snapshot=cluster_snapshot(nodes, gpus_per_node), run=run)
     return cluster
+
+
+def sync_node_change(cluster, *, ready: bool, mig_mode: str) -> None:
+    """One node "gpu-a" with one GPU reconciled as ``ready`` in zone a (else b) with
+    ``mig_mode``: run twice with other values, it records a change of each field."""
+    from django.utils import timezone
+
+    from inventory.choices import SyncStatus
+    from inventory.models import SyncRun
+    from inventory.reconcile import reconcile
+    from inventory.sources.facts import Snapshot
+
+    run = SyncRun(
+        cluster=cluster, source_kind="files", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
+    )
+    snapshot = Snapshot(
+        source="test",
+        nodes=[node("gpu-a", gpus=1, ready=ready, labels={"zone": "a" if ready else "b"})],
+        gpus=[gpu("gpu-a", 0, mig_mode=mig_mode)],
+        components=[],
+        covers=frozenset({"nodes", "gpus"}),
+        gpu_nodes=frozenset({"gpu-a"}),
+    )
+    reconcile(cluster=cluster, snapshot=snapshot, run=run)

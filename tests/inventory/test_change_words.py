@@ -8,38 +8,19 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from inventory.choices import SyncStatus
-from inventory.models import Node, SyncRun
-from inventory.reconcile import reconcile
-from inventory.sources.facts import Snapshot
+from inventory.models import Node
 
-from .builders import gpu, make_cluster, node
+from .builders import make_cluster, sync_node_change
 
 pytestmark = pytest.mark.django_db
-
-
-def _sync(cluster, *, ready: bool, mig_mode: str) -> None:
-    run = SyncRun(
-        cluster=cluster, source_kind="files", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
-    )
-    snapshot = Snapshot(
-        source="test",
-        nodes=[node("gpu-a", gpus=1, ready=ready, labels={"zone": "a" if ready else "b"})],
-        gpus=[gpu("gpu-a", 0, mig_mode=mig_mode)],
-        components=[],
-        covers=frozenset({"nodes", "gpus"}),
-        gpu_nodes=frozenset({"gpu-a"}),
-    )
-    reconcile(cluster=cluster, snapshot=snapshot, run=run)
 
 
 @pytest.fixture
 def node_that_became_ready():
     cluster = make_cluster()
-    _sync(cluster, ready=False, mig_mode="Disabled")
-    _sync(cluster, ready=True, mig_mode="Enabled")
+    sync_node_change(cluster, ready=False, mig_mode="Disabled")
+    sync_node_change(cluster, ready=True, mig_mode="Enabled")
     return Node.objects.get()
 
 

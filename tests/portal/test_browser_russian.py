@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from tests.inventory.builders import gpu, make_cluster, node
+from tests.inventory.builders import make_cluster, sync_node_change
 from tests.portal.test_browser_journeys import portal, walk_as  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,33 +67,13 @@ def _raw(text: str) -> list[str]:
     return sorted(set(found))
 
 
-def _sync(cluster, *, ready: bool, mig_mode: str) -> None:
-    from inventory.choices import SyncStatus
-    from inventory.models import SyncRun
-    from inventory.reconcile import reconcile
-    from inventory.sources.facts import Snapshot
-
-    run = SyncRun(
-        cluster=cluster, source_kind="files", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
-    )
-    snapshot = Snapshot(
-        source="test",
-        nodes=[node("gpu-a", gpus=1, ready=ready, labels={"zone": "a" if ready else "b"})],
-        gpus=[gpu("gpu-a", 0, mig_mode=mig_mode)],
-        components=[],
-        covers=frozenset({"nodes", "gpus"}),
-        gpu_nodes=frozenset({"gpu-a"}),
-    )
-    reconcile(cluster=cluster, snapshot=snapshot, run=run)
-
-
 @pytest.fixture
 def russian_pages(portal):  # noqa: F811 (the fixture imported above)
     from inventory.models import Node
 
     cluster = make_cluster("prod")
-    _sync(cluster, ready=False, mig_mode="Disabled")
-    _sync(cluster, ready=True, mig_mode="Enabled")
+    sync_node_change(cluster, ready=False, mig_mode="Disabled")
+    sync_node_change(cluster, ready=True, mig_mode="Enabled")
     adr = portal["adrs"][0]
     # page -> the href of the sub-navigation tab it must mark as its own (None: no tabs)
     return {
