@@ -526,6 +526,7 @@ def main() -> None:
                 "CACHE_KEY_PREFIX": f"pages-bench-{size}-{os.getpid()}",
                 "LOG_LEVEL": "WARNING",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+                "DB_CONN_MAX_AGE": "60",  # as the compose file and the Kubernetes manifests
             }
             command = [sys.executable, __file__, "--child", size]
             if args.nodes:
