@@ -48,7 +48,7 @@ def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
             page.wait_for_url(re.compile(r".*/gpu-reservations/v1\.0/edit/$"))
             page.click("text=Save and submit for review")
             page.wait_for_url(re.compile(r".*/gpu-reservations/v1\.0/$"))
-            assert "In review" in page.inner_text(".badge.in_review")
+            assert page.locator(".badge", has_text="In review").first.is_visible()
             context.close()
 
             # bob finds it in his queue and approves it.
@@ -56,7 +56,7 @@ def test_draft_submit_approve_acknowledge(live_server, alice, bob, carol):
             page.goto(f"{base}/procedures/review-queue/")
             page.click("text=GPU reservations")
             page.click("#review button[value=approve]")
-            page.wait_for_selector(".badge.approved")
+            page.locator(".badge", has_text="Approved").first.wait_for()
             assert "Bob" in page.inner_text("#signatures")
             context.close()
 
