@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from django.test import override_settings
 
 from portal.markdown import render_markdown, validate_markdown
 
