@@ -229,10 +229,7 @@ def measure(rounds: int) -> list[tuple[str, float, float, int]]:
 
 
 def explain(query: str) -> None:
-    """EXPLAIN ANALYZE the statements one search runs (its SELECTs and WITHs; the
-    transaction and SET LOCAL around them are no plans), as the search runs them:
-    inside a transaction with enable_seqscan off."""
-    from django.db import transaction
+    """EXPLAIN ANALYZE the statements one search runs, as it runs them."""
     from django.test.utils import CaptureQueriesContext
 
     from portal.search.query import search
@@ -244,8 +241,7 @@ def explain(query: str) -> None:
         for q in ctx.captured_queries
         if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+    with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
             print(" ".join(sql.split())[:160], "…")

@@ -150,3 +150,16 @@ def test_the_sql_path_writes_what_the_documents_say():
     Node.objects.filter(pk=node.pk).update(gone_at=now)
     search_refresh("node", [node.pk])
     assert not SearchEntry.objects.filter(kind="node").exists()
+
+
+def test_a_search_is_one_round_trip_whatever_it_matches(corpus):
+    """Counts per kind, the ranked page and its headlines come back in one statement:
+    no transaction or planner setting around it (migration 0008's function reads the
+    GIN index)."""
+    from django.test.utils import CaptureQueriesContext
+
+    for query in ("checkpoint", "заявкам", "nothing-like-this"):
+        with CaptureQueriesContext(connection) as ctx:
+            result = search(query)
+        assert len(ctx.captured_queries) == 1, query
+    assert result.total == 0
