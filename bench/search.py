@@ -9,14 +9,15 @@ database is not touched. Not run by the test suite. ``--explain QUERY`` prints t
 plan of the one statement a search runs.
 
 Targets: the first index of the 11,000 entries within 15 s; p95 within 30 ms for
-every query, ``platform`` (in 80 % of the entries) included. One run each on the
-shared 2-core machine, the code before and after one vector, the title-only
-rank_vector, the one-statement search and the array upserts (load average 2.5-3.5):
+every query, ``platform`` (in 80 % of the entries) included. One run each of the
+code before and after one vector, the title-only rank_vector, the one-statement
+search and the array upserts, back to back on the shared 2-core machine (load
+average 2-3.5; README, "Performance", has the table):
 
-    first index         26.4 s -> 13.4 s     reindex, unchanged   4.3 s -> 5.0 s
-    platform p50/p95    39.7/44.8 -> 15.0/21.9 ms  (8,787 hits)
-    датасеты p50/p95    21.8/22.5 -> 11.0/11.9 ms  (894 hits)
-    gpu quota p50/p95    8.8/12.2 -> 10.1/10.8 ms  (79 hits)
+    first index         26.4 s -> 10.0 s     reindex, unchanged   4.3 s -> 3.1 s
+    platform p50/p95    39.7/44.8 -> 23.4/27.6 ms  (8,787 hits; another run 15.0/21.9)
+    датасеты p50/p95    21.8/22.5 -> 10.4/20.3 ms  (894 hits)
+    gpu quota p50/p95    8.8/12.2 -> 10.5/13.6 ms  (79 hits)
 
 The generated bodies are prose without Markdown markup, which skips the renderer
 (``markdown_plain_text``); bodies with headings or lists cost about 1 ms more each.
