@@ -30,6 +30,14 @@ def _select(queryset, ids):
     return queryset.filter(pk__in=ids) if ids is not None else queryset
 
 
+def _select_many(queryset, ids):
+    """``_select`` for the SQL path, where a sync hands over tens of thousands of ids:
+    one array parameter instead of one prepared parameter per id."""
+    if ids is None:
+        return queryset
+    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+
+
 def node_documents(ids):
     nodes = _select(Node.objects.present().select_related("cluster").order_by("pk"), ids)
     for node in nodes.iterator(chunk_size=1000):
@@ -87,7 +95,7 @@ def node_rows(ids):
         [],
         output_field=TextField(),
     )
-    return _select(Node.objects.present(), ids).annotate(
+    return _select_many(Node.objects.present(), ids).annotate(
         object_id=_pk_text(),
         url=Concat(Value(before), _pk_text(), Value(after), output_field=TextField()),
         title=F("name"),
@@ -112,7 +120,7 @@ def gpu_rows(ids):
     before, after = _url_around_pk("inventory:node-detail")
     listing = reverse("inventory:gpu-list")
     node_id = Cast("node_id", output_field=TextField())
-    return _select(Gpu.objects.present(), ids).annotate(
+    return _select_many(Gpu.objects.present(), ids).annotate(
         object_id=_pk_text(),
         # A GPU UUID is letters, digits and dashes: nothing to encode in the query.
         url=Case(

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -146,8 +145,7 @@ def search(
             return _browse(kind, element, page, per_page)
         return SearchPage(query="", hits=[], page=None, total=0)
     if connection.vendor == "postgresql":
-        with _index_scans():
-            result = _search_postgres(query, kind, element, page, per_page)
+        result = _search_postgres(query, kind, element, page, per_page)
     else:
         result = _search_folded(query, kind, element, page, per_page)
     return _in_readers_language(result, parse_terms(query).include)
@@ -189,22 +187,6 @@ def _browse(kind, element, page_number, per_page) -> SearchPage:
 # --- PostgreSQL -------------------------------------------------------------------
 
 
-@contextmanager
-def _index_scans():
-    """Steer the planner to the GIN index for the search's own queries.
-
-    It prices ``@@`` as cheap per row and not the de-TOASTing of every stored vector
-    a sequential scan does, so at a few percent of matches it scans the table: in
-    bench/search.py (11,000 entries) 70 ms by seq scan against 1 ms by the index. The
-    setting is local to this transaction and put back afterwards."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        try:
-            yield
-        finally:
-            cursor.execute("SET LOCAL enable_seqscan = on")
-
-
 def _tsquery(query: str) -> tuple[str, list[str]]:
     """English and Russian readings of the query, plus, for plain words, a prefix
     match on the last word so results appear while the word is still being typed."""
@@ -219,10 +201,9 @@ def _tsquery(query: str) -> tuple[str, list[str]]:
     return sql, params
 
 
-# Ranking reads each match's stored vector (English and Russian, title and body: a
-# few KB out of line). For a word in most entries that is every vector in the table,
-# so only the most recent matches are ranked; the counts still cover every match.
-CANDIDATES = 2000
+# Ranking reads each match's small ``rank_vector`` (the title's stems, stored in the
+# row), never the full vector out of line: cheap enough to rank every match (8,787
+# of 11,000 in bench/search.py: about 2 ms), title matches first, then latest first.
 # ts_headline re-parses the text it is given: a prefix of the body is enough for two
 # fragments and keeps a long body from costing its whole length.
 HEADLINE_CHARS = 5000
@@ -249,93 +230,81 @@ def _page_number(value) -> int:
 
 
 def _ranked(tsq, params, kind, element, offset, limit):
-    """One query: the count of matches per kind and the page's (id, rank), ranked
-    among the CANDIDATES most recent matches."""
-    element_sql, element_params = "", []
-    if element:
-        element_sql = " AND e.elements LIKE %s"
-        element_params = [f"%|{element.replace('%', '').replace('_', '')}|%"]
+    """One statement: the count of matches per kind, and the page's entries ranked
+    among all matches, with their headlines. The matches
+    come from ``portal_search_matches`` (migration 0008), which reads the GIN index
+    whatever the planner thinks of a common word."""
+    pattern = f"%|{element.replace('%', '').replace('_', '')}|%" if element else None
     kind_sql, kind_params = ("WHERE kind = %s", [kind]) if kind else ("", [])
     # Fixed SQL text; the words, the kind and the element travel as parameters.
     sql = f"""
-        WITH q AS (SELECT {tsq} AS q),
-        m AS MATERIALIZED (
-            SELECT e.id, e.kind, e.updated_at FROM portal_searchentry e, q
-            WHERE e.search_vector @@ q.q{element_sql}
-        ),
+        WITH q AS MATERIALIZED (SELECT {tsq} AS q),
+        m AS MATERIALIZED (SELECT m.* FROM q, portal_search_matches(q.q, %s) m),
         counts AS (SELECT kind, count(*) AS n FROM m GROUP BY kind),
-        candidates AS (
-            SELECT id, updated_at FROM m {kind_sql}
-            ORDER BY updated_at DESC NULLS LAST, id DESC LIMIT %s
-        ),
         ranked AS (
-            SELECT c.id, ts_rank(e.search_vector, q.q, 32) AS rank, c.updated_at
-            FROM candidates c JOIN portal_searchentry e ON e.id = c.id, q
+            SELECT m.id, ts_rank(m.rank_vector, q.q, 32) AS rank, m.updated_at
+            FROM m, q {kind_sql}
+            ORDER BY rank DESC, updated_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s
         ),
         page AS (
             SELECT id, rank, row_number() OVER (
                 ORDER BY rank DESC, updated_at DESC NULLS LAST, id DESC
             ) AS position
-            FROM ranked ORDER BY position LIMIT %s OFFSET %s
+            FROM ranked
         )
-        SELECT kind, n, NULL::bigint, NULL::real, NULL::bigint FROM counts
+        SELECT kind, n, NULL::bigint, NULL::real, NULL::bigint, NULL, NULL, NULL, NULL,
+               NULL::timestamptz, NULL, NULL
+        FROM counts
         UNION ALL
-        SELECT NULL, NULL, id, rank, position FROM page
+        SELECT e.kind, NULL, e.id, p.rank, p.position, e.object_id, e.url, e.elements,
+               e.status, e.updated_at, ts_headline('russian', e.title, q.q, %s),
+               ts_headline('russian', left(e.body, {HEADLINE_CHARS}), q.q, %s)
+        FROM page p JOIN portal_searchentry e ON e.id = p.id, q
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *element_params, *kind_params, CANDIDATES, limit, offset])
+        cursor.execute(
+            sql,
+            [
+                *params,
+                pattern,
+                *kind_params,
+                limit,
+                offset,
+                _HEADLINE_TITLE,
+                _HEADLINE_BODY,
+            ],
+        )
         rows = cursor.fetchall()
-    counts = {row[0]: row[1] for row in rows if row[0] is not None}
-    page = sorted((row for row in rows if row[0] is None), key=lambda row: row[4])
-    return counts, [(row[2], row[3]) for row in page]
+    counts = {row[0]: row[1] for row in rows if row[2] is None}
+    return counts, sorted((row for row in rows if row[2] is not None), key=lambda row: row[4])
+
+
+def _page_hit(row) -> SearchHit:
+    kind, _n, pk, rank, _position, object_id, url, elements, status, updated_at = row[:10]
+    entry = SearchEntry(
+        id=pk,
+        kind=kind,
+        object_id=object_id,
+        url=url,
+        elements=elements,
+        status=status,
+        updated_at=updated_at,
+    )
+    return _hit(entry, title=row[10], snippet=row[11], rank=rank)
 
 
 def _search_postgres(query, kind, element, page_number, per_page) -> SearchPage:
     tsq, params = _tsquery(query)
     number = _page_number(page_number)
-    kind_counts, ranked = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
+    kind_counts, rows = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
     total = sum(kind_counts.values()) if not kind else kind_counts.get(kind, 0)
     last = max(1, -(-total // per_page))
     if number > last:  # past the end: the last page, as Paginator.get_page does
         number = last
-        kind_counts, ranked = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
-    rows = _rows(tsq, params, [pk for pk, _rank in ranked])
-    hits = [
-        _hit(rows[pk][0], title=rows[pk][1], snippet=rows[pk][2], rank=rank)
-        for pk, rank in ranked
-        if pk in rows
-    ]
+        kind_counts, rows = _ranked(tsq, params, kind, element, (number - 1) * per_page, per_page)
+    hits = [_page_hit(row) for row in rows]
     page = Paginator(_Window(total, hits), per_page).get_page(number)
     return SearchPage(query=query, hits=hits, page=page, total=total, kind_counts=kind_counts)
-
-
-def _rows(tsq: str, params: list[str], ids: list[int]) -> dict[int, tuple]:
-    """The page's entries with their headlines (ts_headline is costly: only these)."""
-    if not ids:
-        return {}
-    # Fixed SQL text; the words are parameters.
-    sql = f"""
-        SELECT id, kind, object_id, url, elements, status, updated_at,
-               ts_headline('russian', title, q, %s),
-               ts_headline('russian', left(body, {HEADLINE_CHARS}), q, %s)
-        FROM portal_searchentry, (SELECT {tsq} AS q) AS tq
-        WHERE id = ANY(%s)
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_HEADLINE_TITLE, _HEADLINE_BODY, *params, ids])
-        found = {}
-        for pk, kind, object_id, url, elements, status, updated_at, title, body in cursor:
-            entry = SearchEntry(
-                id=pk,
-                kind=kind,
-                object_id=object_id,
-                url=url,
-                elements=elements,
-                status=status,
-                updated_at=updated_at,
-            )
-            found[pk] = (entry, title, body)
-        return found
 
 
 # --- SQLite and others ------------------------------------------------------------

@@ -1,6 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from portal.markdown import render_markdown, validate_markdown
 
@@ -117,3 +119,30 @@ def test_an_input_written_in_the_text_becomes_a_disabled_checkbox():
     html = str(render_markdown('<input type="password" name="p" onfocus="alert(1)">'))
     assert "password" not in html and "onfocus" not in html and "name=" not in html
     assert 'type="checkbox"' in html and 'disabled="disabled"' in html
+
+
+# Prose, punctuation (with the characters of Markdown's block markers inside lines),
+# Cyrillic, indentation and blank lines: what procedure bodies mostly are.
+_PROSE = "aZ09 \n\t.,;:!?'\"()/%$@^-+=#~ёЖщ\u00a0\r"
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=_PROSE, max_size=120))
+def test_prose_read_without_the_renderer_reads_as_rendered(text):
+    """Text without markup skips the Markdown renderer; it must come out exactly as
+    the renderer would have made it."""
+    from portal.markdown import _MARKUP, _rendered_plain_text, markdown_plain_text
+
+    assume(not _MARKUP.search(text))
+    assert markdown_plain_text(text) == _rendered_plain_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- item", "1. step", "# Heading", "> quote", "Term\n: meaning", "a *b* c", "a | b",
+     "!!! note\n    text", "---", "Title\n===", "~~~\ncode\n~~~", "a &amp; b", "[TOC]"],
+)  # fmt: skip
+def test_markup_goes_through_the_renderer(text):
+    from portal.markdown import _MARKUP
+
+    assert _MARKUP.search(text)

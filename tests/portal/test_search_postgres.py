@@ -150,3 +150,31 @@ def test_the_sql_path_writes_what_the_documents_say():
     Node.objects.filter(pk=node.pk).update(gone_at=now)
     search_refresh("node", [node.pk])
     assert not SearchEntry.objects.filter(kind="node").exists()
+
+
+def test_a_search_is_one_round_trip_whatever_it_matches(corpus):
+    """Counts per kind, the ranked page and its headlines come back in one statement:
+    no transaction or planner setting around it (migration 0008's function reads the
+    GIN index)."""
+    from django.test.utils import CaptureQueriesContext
+
+    for query in ("checkpoint", "заявкам", "nothing-like-this"):
+        with CaptureQueriesContext(connection) as ctx:
+            result = search(query)
+        assert len(ctx.captured_queries) == 1, query
+    assert result.total == 0
+
+
+def test_a_title_match_outranks_newer_body_matches_which_come_latest_first(alice, bob):
+    with_title = publish(alice, bob, title="GPU quota", slug="quota", body="Limits per team.")
+    for i in range(6):
+        publish(alice, bob, title=f"Runbook {i}", slug=f"runbook-{i}", body="Ask for more quota.")
+    from portal.search import search_reindex_all
+
+    search_reindex_all()
+    hits = search("quota").hits
+    assert hits[0].object_id == str(with_title.pk) and hits[0].rank > 0
+    body_hits = [h for h in hits[1:] if h.kind == "procedure"]
+    assert len(body_hits) == 6 and all(h.rank == 0 for h in body_hits)
+    stamps = [h.updated_at for h in body_hits]
+    assert stamps == sorted(stamps, reverse=True)
