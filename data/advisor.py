@@ -13,7 +13,7 @@ from data.selectors import network_load
 
 @dataclass
 class AdvisorRow:
-    fit: object  # inventory.selectors.CapacityFit (the first page of fits)
+    fit: object  # inventory.capacity.CapacityFit (the first page of fits)
     delivery: Delivery
     ram_headroom_bytes: int | None
 
@@ -25,7 +25,7 @@ class AdvisorRow:
 def advise(
     *, dataset: Dataset, model_gb: float, batch_gb: float, gpu_count: int
 ) -> list[AdvisorRow]:
-    from inventory.selectors import capacity_advice
+    from inventory.capacity import capacity_advice
 
     fits = capacity_advice(
         dataset_bytes=dataset.size_bytes or 0,

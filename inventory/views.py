@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory import selectors
+from inventory.capacity import capacity_advice
 from inventory.findings import RULES, Scope, findings_counts, findings_list, findings_summary
 from inventory.forms import CapacityForm, ChangeFilterForm, ComponentFilterForm
 from inventory.models import Cluster, Node
@@ -224,7 +225,7 @@ def capacity(request):
     advice = None
     if form.is_valid():
         data = form.cleaned_data
-        advice = selectors.capacity_advice(
+        advice = capacity_advice(
             model_gb=data["model_gb"],
             batch_gb=data["batch_gb"],
             dataset_bytes=int(data["dataset_gb"] * 10**9),

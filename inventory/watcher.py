@@ -34,7 +34,8 @@ from kubernetes import client
 
 from inventory.choices import SourceKind
 from inventory.models import InventorySource, SyncRun
-from inventory.services import kubernetes_reader, watch_batch_apply
+from inventory.services import watch_batch_apply
+from inventory.services.sync import kubernetes_reader
 from inventory.sources.facts import NodeFacts, Snapshot, SourceError
 from inventory.sources.k8s_objects import node_facts, pod_gpu_request
 from inventory.sources.kubernetes import KubernetesSource

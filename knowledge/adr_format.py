@@ -14,18 +14,17 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-import yaml
 from django.utils.translation import gettext as _
 
-from knowledge.adr_render import (  # noqa: F401  (the writing half, re-exported)
-    MADR_HEADINGS,
-    NYGARD_HEADINGS,
-    SECTION_ORDER,
-    ExportAdr,
-    ExportLink,
-    escape_link_text,
-    render_madr,
-    render_nygard,
+from knowledge.adr_render import SECTION_ORDER
+from knowledge.adr_values import (
+    COMMENT,
+    FILE_DAY,
+    file_of,
+    md_links,
+    parse_date,
+    ref_number,
+    split_names,
 )
 from knowledge.adr_vocabulary import (
     FRONT_MATTER_LINKS,
@@ -42,19 +41,15 @@ from portal.frontmatter import FrontMatterError, parse_front_matter
 from portal.validation import nul_line, nul_message
 
 FILE_NUMBER = re.compile(r"^(\d{1,6})[-_ ]")
-# log4brains names its files by creation day: 20200924-use-markdown-….md
-FILE_DAY = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})-")
 NUMBERED_TITLE = re.compile(r"^#\s+(?:ADR[- ]?)?(\d+)(?:\s*[.:]|\s*-|\s+-)\s*(.+?)\s*$", re.I)
 TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 HEADING = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-COMMENT = re.compile(r"<!--.*?-->")
 COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
 META_LINE = re.compile(
     r"^\s*(?P<item>[*-]\s+)?(?:\*\*|__)?(?P<key>[^\W\d_][\w .'’-]{0,40}?)"
     r"\s*(?:(?:\*\*|__)\s*:|:\s*(?:\*\*|__)?)\s*(?P<value>.*?)\s*$"
 )
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%Y.%m.%d")
 
 
 class AdrFormatError(Exception):
@@ -109,97 +104,12 @@ class ParsedAdr:
         self.warnings.append(ParsedWarning(line, message))
 
 
-# --- small readers -------------------------------------------------------------------
-
-
-def split_names(value) -> list[str]:
-    """Names from a list or from text separated by commas — but not the commas
-    inside parentheses or brackets ("Irina (ML, platform), Pavel")."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    names, depth, current = [], 0, []
-    for char in COMMENT.sub("", str(value)):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}" and depth:
-            depth -= 1
-        if char == "," and depth == 0:
-            names.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    names.append("".join(current))
-    return [name.strip() for name in names if name.strip()]
-
-
-def md_links(text: str) -> list[tuple[int, int, str, str]]:
-    """The outermost Markdown links of ``text``: (start, end, link text, href).
-    Brackets nest ("[Superseded by [ADR-19](0019-x.md)] Push"), and ``\\[`` is a
-    literal bracket, so a title holding link markup yields its outer link only."""
-    links = []
-    index = 0
-    while index < len(text):
-        if text[index] != "[" or (index and text[index - 1] == "\\"):
-            index += 1
-            continue
-        depth, end = 0, None
-        for pos in range(index, len(text)):
-            char = text[pos]
-            if char == "\\":
-                continue
-            if pos and text[pos - 1] == "\\":
-                continue
-            if char == "[":
-                depth += 1
-            elif char == "]":
-                depth -= 1
-                if depth == 0:
-                    end = pos
-                    break
-        if end is None or not text.startswith("(", end + 1):
-            index += 1
-            continue
-        close = text.find(")", end + 2)
-        href = text[end + 2 : close] if close != -1 else ""
-        if close == -1 or not href.strip() or any(c.isspace() for c in href.strip()):
-            index = end + 1
-            continue
-        links.append((index, close + 1, text[index + 1 : end], href.strip()))
-        index = close + 1
-    return links
-
-
-def unescape_link_text(text: str) -> str:
-    return re.sub(r"\\([\[\]])", r"\1", text)
-
-
-def _file_of(href: str) -> str:
-    return href.split("#", 1)[0].rsplit("/", 1)[-1]
-
-
-def ref_number(ref) -> int | None:
-    """The record number a reference names: a file name, a Markdown link, ADR-0005,
-    "5. Title" or a bare number. A day-named file (log4brains) names no number."""
-    if isinstance(ref, int):
-        return ref
-    text = str(ref).strip()
-    found = md_links(text)
-    candidates = [_file_of(found[0][3]), found[0][2]] if found else [_file_of(text)]
-    for candidate in candidates:
-        if FILE_DAY.match(candidate):
-            return None
-        for pattern in (r"^(\d+)[-_ ]", r"ADR[- ]?(\d+)", r"^(\d+)\.?\s", r"^(\d+)$"):
-            match = re.search(pattern, candidate, re.IGNORECASE)
-            if match:
-                return int(match.group(1))
-    return None
+# --- field readers -------------------------------------------------------------------
 
 
 def _reference(file_name: str, line: int, ref: str, kind: str, outgoing: bool) -> ParsedLink:
     found = md_links(ref)
-    target_file = _file_of(found[0][3] if found else str(ref).strip())
+    target_file = file_of(found[0][3] if found else str(ref).strip())
     if not target_file.lower().endswith((".md", ".markdown")):
         target_file = ""
     target = ref_number(ref)
@@ -208,20 +118,6 @@ def _reference(file_name: str, line: int, ref: str, kind: str, outgoing: bool) -
             file_name, line, _("Cannot tell which record %(ref)s points to.") % {"ref": ref}
         )
     return ParsedLink(kind, outgoing, target, line, target_file)
-
-
-def parse_date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = COMMENT.sub("", str(value)).strip()
-    for fmt in DATE_FORMATS:  # adr-tools wrote dd/mm/yyyy before ISO 8601
-        try:
-            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007
-        except ValueError:
-            continue
-    return None
 
 
 def _record_links(file_name: str, line: int, text: str) -> tuple[list[ParsedLink], str]:
@@ -501,7 +397,3 @@ def _meta_sections(
                   "link; it is kept in the context.")
             )  # fmt: skip
     return moved
-
-
-def dump_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)

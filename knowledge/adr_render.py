@@ -23,6 +23,10 @@ SECTION_ORDER = (
 )
 
 
+def dump_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
 def escape_link_text(text: str) -> str:
     """Brackets in a title would close the link text early ("[Superseded by
     [ADR-19](…)] Push metrics"): escape them so the outer link is the link."""
@@ -113,7 +117,7 @@ def render_madr(adr: ExportAdr) -> str:
         meta["elements"] = list(adr.elements)
     for link in adr.links:
         meta.setdefault(link.front_matter_key, []).append(link.file_name)
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    front = dump_yaml(meta)
     parts = [f"---\n{front}---\n", f"# {adr.title}\n"]
     always = {"context", "outcome"}
     if adr.sections.get("confirmation") or adr.sections.get("consequences"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
-from knowledge.adr_format import ExportAdr, ExportLink, render_madr, render_nygard
+from knowledge.adr_render import ExportAdr, ExportLink, render_madr, render_nygard
 from knowledge.choices import AdrStatus, LinkKind
 from knowledge.models import Adr, AdrLink, AdrRevision, AdrStatusChange
 from knowledge.selectors.onboarding import enrolments_of, progress_of

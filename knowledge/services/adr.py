@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from knowledge.adr_format import ExportAdr, render_madr
+from knowledge.adr_render import ExportAdr, render_madr
 from knowledge.choices import STATUS_ACTIONS, AdrStatus, LinkKind
 from knowledge.models import Adr, AdrCounter, AdrLink, AdrRevision, AdrStatusChange, Tag
 from knowledge.models.adr import SECTION_FIELDS

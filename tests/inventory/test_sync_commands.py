@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from inventory.capacity import capacity_advice
 from inventory.choices import SourceKind, SyncStatus
 from inventory.findings import findings_compute
 from inventory.models import Cluster, Gpu, InventorySource, Node, SyncRun
 from inventory.reconcile import reconcile
-from inventory.selectors import capacity_advice
 from inventory.services import DEMO_CLUSTER, demo_inventory_seed, syncs_dispatch_due
 from inventory.sources.facts import Snapshot
 

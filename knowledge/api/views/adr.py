@@ -1,4 +1,5 @@
-"""The knowledge API under /api/v1/. Views parse and answer; services decide."""
+"""The decision-record API: records and the typed links between them. Views parse
+and answer; services decide."""
 
 from __future__ import annotations
 
@@ -14,24 +15,12 @@ from rest_framework.response import Response
 from inventory.models import Component
 from knowledge import services
 from knowledge.api import serializers as s
+from knowledge.api.views._common import PolicyActionsMixin
 from knowledge.choices import AdrStatus
-from knowledge.models import Activity, Adr, AdrLink, Assignment, Enrolment, Role, Track
+from knowledge.models import Adr, AdrLink
 from knowledge.selectors import adr as adr_selectors
-from knowledge.selectors import onboarding as onboarding_selectors
 from portal.api.schema import document, link
 from portal.elements import ElementCode
-from portal.policy import can
-
-
-class PolicyActionsMixin:
-    # Which policy action a write needs, per viewset action; the services check the
-    # same action (and the object rules) again. A comment, so the API docs skip it.
-
-    write_actions: dict[str, str] = {}
-
-    @property
-    def write_action(self) -> str:
-        return self.write_actions.get(getattr(self, "action", ""), "portal.write")
 
 
 class AdrViewSet(
@@ -243,169 +232,6 @@ class AdrLinkViewSet(
         services.adr_link_remove(actor=self.request.user, link=instance)
 
 
-class RoleViewSet(
-    PolicyActionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = s.RoleSerializer
-    queryset = Role.objects.all()
-    lookup_field = "slug"
-    write_actions = {
-        "create": "matrix.edit",
-        "partial_update": "matrix.edit",
-        "update": "matrix.edit",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.role_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("slug", None)
-        serializer.instance = services.role_update(
-            actor=self.request.user, role=serializer.instance, **data
-        )
-
-
-class ActivityViewSet(
-    PolicyActionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = s.ActivitySerializer
-    queryset = Activity.objects.select_related("procedure").prefetch_related(
-        "elements", "assignments__role"
-    )
-    lookup_field = "slug"
-    write_actions = {"create": "matrix.edit"}
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        elements = data.pop("element_codes", [])
-        activity = services.activity_create(actor=self.request.user, elements=elements, **data)
-        serializer.instance = self.get_queryset().get(pk=activity.pk)
-
-
-class AssignmentViewSet(PolicyActionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The cells of the matrix. POST sets one cell (an empty letter clears it)."""
-
-    serializer_class = s.AssignmentSerializer
-    queryset = Assignment.objects.select_related("activity", "role").order_by(
-        "activity__order", "role__order"
-    )
-    write_actions = {"create": "matrix.edit"}
-
-    @extend_schema(
-        request=s.AssignmentSerializer, responses={200: s.AssignmentSerializer, 204: None}
-    )
-    def create(self, request):
-        data = s.AssignmentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        assignment = services.assignment_set(
-            actor=request.user,
-            activity=data.validated_data["activity"],
-            role=data.validated_data["role"],
-            letter=data.validated_data["letter"],
-        )
-        if assignment is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(s.AssignmentSerializer(assignment).data)
-
-
-class TrackViewSet(
-    PolicyActionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = s.TrackSerializer
-    queryset = Track.objects.select_related("role").prefetch_related(
-        "steps__procedure", "steps__adr", "steps__depends_on"
-    )
-    write_actions = {"create": "track.edit", "steps": "track.edit"}
-
-    def perform_create(self, serializer):
-        serializer.instance = services.track_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    @extend_schema(request=s.TrackStepSerializer, responses={201: s.TrackStepSerializer})
-    @action(detail=True, methods=["post"])
-    def steps(self, request, pk=None):
-        track = self.get_object()
-        data = s.TrackStepSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        depends_on = values.pop("depends_on", [])
-        step = services.track_step_create(
-            actor=request.user, track=track, depends_on=depends_on, **values
-        )
-        return Response(s.TrackStepSerializer(step).data, status=status.HTTP_201_CREATED)
-
-
-class EnrolmentViewSet(
-    PolicyActionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """People on tracks. Everybody sees their own; editors and leads see all."""
-
-    serializer_class = s.EnrolmentSerializer
-    # The person completes their own steps (checked by the service), so a reader may post.
-    write_actions = {"create": "enrolment.create", "complete": "portal.read"}
-
-    queryset = Enrolment.objects.none()
-
-    def get_queryset(self):
-        qs = Enrolment.objects.for_progress().order_by("id")
-        if getattr(self, "swagger_fake_view", False):
-            return qs
-        if not can(self.request.user, "onboarding.view_all"):
-            qs = qs.filter(user=self.request.user)
-        return qs
-
-    def perform_create(self, serializer):
-        serializer.instance = services.enrolment_create(
-            actor=self.request.user, **serializer.validated_data
-        )
-
-    @extend_schema(responses={200: s.ProgressSerializer})
-    @action(detail=True, methods=["get"])
-    def progress(self, request, pk=None):
-        enrolment = self.get_object()
-        return Response(s.ProgressSerializer(onboarding_selectors.progress_of([enrolment])[0]).data)
-
-    @extend_schema(responses={200: s.ProgressSerializer(many=True)})
-    @action(detail=False, methods=["get"], url_path="progress", pagination_class=None)
-    def progress_all(self, request):
-        enrolments = list(self.get_queryset())
-        return Response(
-            s.ProgressSerializer(onboarding_selectors.progress_of(enrolments), many=True).data
-        )
-
-    @extend_schema(request=s.CompleteStepSerializer, responses={200: s.ProgressSerializer})
-    @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
-        enrolment = get_object_or_404(Enrolment.objects.select_related("user", "track"), pk=pk)
-        data = s.CompleteStepSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.step_complete(
-            actor=request.user, enrolment=enrolment, step=data.validated_data["step"]
-        )
-        return Response(s.ProgressSerializer(onboarding_selectors.progress_for(enrolment)).data)
-
-
 document(
     AdrViewSet,
     {
@@ -474,74 +300,6 @@ document(
             "Remove a link",
             "Removing a ``supersedes`` link needs an approver, like making one, and gives "
             "the old record back the status it had when nothing else supersedes it.",
-        ),
-    },
-)
-document(
-    RoleViewSet,
-    {
-        "list": ("List RACI roles", "The roles of the responsibility matrix, with their groups."),
-        "retrieve": ("Get a RACI role", "One role by its slug."),
-        "create": (
-            "Create a RACI role",
-            "Editors add a role, optionally mapped to a Keycloak group.",
-        ),
-        "update": ("Replace a RACI role", "Editors change a role's name, group or description."),
-        "partial_update": ("Change a RACI role", "Editors change some of a role's fields."),
-    },
-)
-document(
-    ActivityViewSet,
-    {
-        "list": ("List RACI activities", "The activities (rows) of the responsibility matrix."),
-        "retrieve": ("Get a RACI activity", "One activity by its slug."),
-        "create": (
-            "Create a RACI activity",
-            "Editors add an activity, tagged with IS elements and optionally a procedure.",
-        ),
-    },
-)
-document(
-    AssignmentViewSet,
-    {
-        "list": ("List matrix cells", "Every R, A, C or I of an activity and a role."),
-        "create": (
-            "Set one matrix cell",
-            "Editors set the letter of an activity and a role; an empty letter clears it "
-            "(204). Each activity has exactly one A.",
-        ),
-    },
-)
-document(
-    TrackViewSet,
-    {
-        "list": ("List onboarding tracks", "One track per role, with its steps."),
-        "retrieve": ("Get an onboarding track", "One track with its steps in phases."),
-        "create": ("Create an onboarding track", "Editors create the track of a role."),
-        "steps": (
-            "Add a step to a track",
-            "Editors add a step: acknowledge a procedure, read a decision, a task or an "
-            "access check.",
-        ),
-    },
-)
-document(
-    EnrolmentViewSet,
-    {
-        "list": (
-            "List enrolments",
-            "People on tracks. Everybody sees their own; editors and leads see all.",
-        ),
-        "retrieve": ("Get an enrolment", "One person's enrolment on a track."),
-        "create": ("Enrol a person on a track", "Editors and leads bring a person in."),
-        "progress": ("Progress of one enrolment", "Each step with its state and due date."),
-        "progress_all": (
-            "Progress of every enrolment",
-            "Done and due steps per enrolment the caller may see.",
-        ),
-        "complete": (
-            "Complete a step",
-            "The enrolled person marks one of their own steps done.",
         ),
     },
 )

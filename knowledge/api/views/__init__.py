@@ -1,0 +1,2 @@
+"""The knowledge API under /api/v1/, one module per part: ``adr``, ``raci``,
+``onboarding``."""
