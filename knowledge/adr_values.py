@@ -72,10 +72,6 @@ def md_links(text: str) -> list[tuple[int, int, str, str]]:
     return links
 
 
-def unescape_link_text(text: str) -> str:
-    return re.sub(r"\\([\[\]])", r"\1", text)
-
-
 def file_of(href: str) -> str:
     return href.split("#", 1)[0].rsplit("/", 1)[-1]
 
