@@ -8,12 +8,11 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
-from django.utils import timezone
 
 from knowledge.adr_render import ExportAdr, ExportLink, render_madr, render_nygard
 from knowledge.choices import AdrStatus, LinkKind
 from knowledge.models import Adr, AdrLink, AdrRevision, AdrStatusChange
-from knowledge.selectors.onboarding import enrolments_of, progress_of
+from knowledge.selectors.onboarding import my_progress
 from portal import diffing
 
 # Phrases written into files; files are English whatever the reader's language.
@@ -174,11 +173,7 @@ def knowledge_panel(request) -> dict:
         row["status"]: row["n"]
         for row in Adr.objects.values("status").annotate(n=Count("id")).order_by()
     }
-    progress = (
-        progress_of(enrolments_of(request.user), timezone.now())
-        if request.user.is_authenticated
-        else []
-    )
+    progress = my_progress(request)
     return {
         "proposed": proposed,
         "recent": recent,

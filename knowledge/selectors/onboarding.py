@@ -163,6 +163,17 @@ def enrolments_of(user):
     return list(Enrolment.objects.for_progress().filter(user=user))
 
 
+def my_progress(request) -> list[EnrolmentProgress]:
+    """The signed-in person's tracks with their progress, read once per request: the
+    home page's knowledge card and "My work" both show them."""
+    progress = getattr(request, "_my_onboarding_progress", None)
+    if progress is None:
+        user = request.user
+        progress = progress_of(enrolments_of(user)) if user.is_authenticated else []
+        request._my_onboarding_progress = progress
+    return progress
+
+
 def all_enrolments():
     return list(Enrolment.objects.for_progress().order_by("-start_date", "user__username"))
 
@@ -184,10 +195,7 @@ NEXT_STEPS = 3
 def onboarding_panel(request) -> dict | None:
     """ "My work": each of the person's tracks with its progress and the next few
     steps they can do now (open ones first, then those waiting on another step)."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    progress = progress_of(enrolments_of(user))
+    progress = my_progress(request)
     if not progress:
         return None
     tracks = []

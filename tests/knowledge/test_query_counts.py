@@ -130,13 +130,13 @@ def test_the_home_panels_are_constant(rf, alice, carol):
     from knowledge.selectors.adr import knowledge_panel
     from knowledge.selectors.raci import people_panel
 
-    request = rf.get("/")
-    request.user = carol
     track = Track.objects.create(role=Role.objects.create(slug="ds", name="DS"), title="T")
     TrackStep.objects.create(track=track, phase="first_day", kind="task", title="Task")
     Enrolment.objects.create(user=carol, track=track, start_date=datetime.date(2026, 11, 1))
 
     def count():
+        request = rf.get("/")  # one request each: the progress is read once per request
+        request.user = carol
         with CaptureQueriesContext(connection) as ctx:
             knowledge_panel(request)
             people_panel(request)
@@ -196,3 +196,19 @@ def test_my_onboarding_and_the_track_list_are_constant(client_for, carol, url):
     assert "Track 29" in page
     if url == "/knowledge/tracks/":
         assert page.count("<td>2</td>") == 22  # each track's step count
+
+
+def test_the_home_page_reads_a_persons_onboarding_once(rf, carol):
+    from knowledge.selectors.adr import knowledge_panel
+    from knowledge.selectors.onboarding import onboarding_panel
+
+    track = Track.objects.create(role=Role.objects.create(slug="ds", name="DS"), title="T")
+    TrackStep.objects.create(track=track, phase="first_day", kind="task", title="Task")
+    Enrolment.objects.create(user=carol, track=track, start_date=datetime.date(2026, 11, 1))
+    request = rf.get("/")
+    request.user = carol
+    knowledge_panel(request)  # the map's knowledge card reads the progress ...
+    with CaptureQueriesContext(connection) as ctx:
+        panel = onboarding_panel(request)  # ... and "My work" shows the same, unread
+    assert len(ctx.captured_queries) == 0
+    assert [t["progress"].enrolment.track.title for t in panel["tracks"]] == ["T"]
