@@ -302,7 +302,7 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def _wrk(url: str, cookie: str, duration: float, connections: int) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s",
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s",
          "-H", f"Cookie: sessionid={cookie}", url],
         capture_output=True, text=True, check=True, timeout=duration + 30,
     ).stdout  # fmt: skip
