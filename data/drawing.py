@@ -13,6 +13,7 @@ from django.urls import reverse
 from data.delivery import transfer_seconds
 from data.models import Dataset, DataStore
 from data.selectors import Network, placements_by_site
+from portal.sparkline import sparkline_points
 
 BOX_W = 260
 LINE_H = 16
@@ -168,23 +169,16 @@ def history_chart(
 
 
 def interval_chart(intervals: list[float], *, width: int = 640, height: int = 120) -> dict | None:
-    """The last measurement's per-interval Gbit/s."""
+    """The last measurement's per-interval Gbit/s, drawn like every evenly spaced
+    series (``portal.sparkline.sparkline_points``) in a larger box."""
     if not intervals:
         return None
-    pad = 24
     top = max(intervals) * 1.1 or 1
-    n = len(intervals)
-    pts = [
-        (
-            round(pad + (width - 2 * pad) * (i / max(n - 1, 1)), 1),
-            round(height - pad - (height - 2 * pad) * v / top, 1),
-        )
-        for i, v in enumerate(intervals)
-    ]
+    [points] = sparkline_points(intervals, floor=0, ceiling=top, width=width, height=height, pad=24)
     return {
         "width": width,
         "height": height,
-        "polyline": " ".join(f"{a},{b}" for a, b in pts),
+        "polyline": " ".join(f"{x},{y}" for x, y in points),
         "top": top,
-        "n": n,
+        "n": len(intervals),
     }

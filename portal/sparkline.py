@@ -39,25 +39,27 @@ def sparkline_points(
     ceiling: float | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    pad: float = PAD,
 ) -> list[list[tuple[float, float]]]:
-    """The runs of measured values as (x, y) points in the box, y downwards; a value of
-    None ends a run. The scale runs from ``floor`` (the lowest value when None) to the
-    highest value or ``ceiling``, whichever is higher."""
+    """The runs of measured values as (x, y) points in the box, ``pad`` inside its
+    edges, y downwards; a value of None ends a run. The scale runs from ``floor`` (the
+    lowest value when None) to the highest value or ``ceiling``, whichever is higher.
+    Any evenly spaced series draws through this (a link's iperf3 intervals too)."""
     known = [v for v in values if v is not None]
     if not known:
         return []
     low = min(known) if floor is None else min(floor, min(known))
     high = max(max(known), low if ceiling is None else ceiling)
     span = (high - low) or 1
-    step = (width - 2 * PAD) / (len(values) - 1) if len(values) > 1 else 0
+    step = (width - 2 * pad) / (len(values) - 1) if len(values) > 1 else 0
     runs: list[list[tuple[float, float]]] = [[]]
     for i, value in enumerate(values):
         if value is None:
             if runs[-1]:
                 runs.append([])
             continue
-        x = PAD + i * step if len(values) > 1 else width / 2
-        y = PAD + (1 - (value - low) / span) * (height - 2 * PAD)
+        x = pad + i * step if len(values) > 1 else width / 2
+        y = pad + (1 - (value - low) / span) * (height - 2 * pad)
         runs[-1].append((round(x, 1), round(y, 1)))
     return [run for run in runs if run]
 

@@ -224,3 +224,15 @@ def test_pages_speak_russian(net, carol, client_for):
         reverse("data:dataset-detail", args=[net.speech.pk]), HTTP_ACCEPT_LANGUAGE="ru"
     ).content.decode()
     assert "Доставка до кластеров" in body and "5.0 ч" in body
+
+
+def test_the_interval_chart_spans_its_box_with_headroom_above_the_fastest_interval():
+    from data.drawing import interval_chart
+
+    chart = interval_chart([10.0, 20.0, 5.0], width=640, height=120)
+    points = [tuple(map(float, p.split(","))) for p in chart["polyline"].split()]
+    assert [x for x, _y in points] == [24.0, 320.0, 616.0]  # 24 px inside either edge
+    # 20 Gbit/s with 10 % headroom is the top: y runs from 96 (0) up to 24 (22 Gbit/s).
+    assert points[1][1] == round(96 - 72 * 20 / 22, 1)
+    assert chart["n"] == 3 and round(chart["top"], 1) == 22.0
+    assert interval_chart([]) is None
