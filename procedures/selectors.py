@@ -19,6 +19,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from portal import diffing
+from portal.memo import per_request
 from portal.notifications.recipients import users_with_role
 from portal.policy import can
 from portal.roles import ROLE_NAMES, PortalRole
@@ -216,6 +217,12 @@ def overdue_procedures(now=None) -> QuerySet[Procedure]:
     )
 
 
+def unread_count(request) -> int:
+    """How many procedures in force the person has not acknowledged, counted once per
+    request (the platform map's card and "My work" both say it)."""
+    return per_request(request, "procedures:unread", unacknowledged_by(request.user).count)
+
+
 def unacknowledged_by(user, now=None) -> QuerySet[Procedure]:
     """Procedures in force whose current major ``user`` has not acknowledged."""
     now = now or timezone.now()
@@ -242,7 +249,7 @@ def home_panel(request) -> dict:
         "review_count": awaiting_review(user).count(),
         "overdue_count": overdue.count(),
         "overdue": list(overdue[:3]),
-        "unacknowledged_count": unread.count(),
+        "unacknowledged_count": unread_count(request),
         "unacknowledged": list(unread[:5]),
         "total": Procedure.objects.active().count(),
     }
@@ -349,7 +356,7 @@ def acknowledge_panel(request) -> dict | None:
     procedures = to_acknowledge(request.user, limit=WORK_LIMIT)
     if not procedures:
         return None
-    total = unacknowledged_by(request.user).count()
+    total = unread_count(request)
     return {"procedures": procedures, "total": total, "more": total > len(procedures)}
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from knowledge.choices import Phase, StepKind, StepState
 from knowledge.models import Enrolment, Track, TrackStep
 from knowledge.selectors.people import groups_of_users, normalise_group
+from portal.memo import per_request
 from procedures.models import Acknowledgement, Procedure
 
 
@@ -166,12 +167,10 @@ def enrolments_of(user):
 def my_progress(request) -> list[EnrolmentProgress]:
     """The signed-in person's tracks with their progress, read once per request: the
     home page's knowledge card and "My work" both show them."""
-    progress = getattr(request, "_my_onboarding_progress", None)
-    if progress is None:
-        user = request.user
-        progress = progress_of(enrolments_of(user)) if user.is_authenticated else []
-        request._my_onboarding_progress = progress
-    return progress
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    return per_request(request, "knowledge:progress", lambda: progress_of(enrolments_of(user)))
 
 
 def all_enrolments():

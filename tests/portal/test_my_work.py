@@ -172,3 +172,24 @@ def test_the_reading_list_costs_the_same_queries_with_five_or_fifty_to_read(
         counts.append(len(ctx.captured_queries))
         assert f"{total} procedures to read" in html
     assert counts[0] == counts[1]
+
+
+def test_the_home_page_counts_what_she_has_to_read_once(client_for, alice, bob, carol):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(3):
+        approved(alice, bob, slug=f"rule-{n}", title=f"Rule number {n}")
+    client = client_for(carol)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/").content.decode()
+    unread_counts = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT COUNT(*)")
+        and "procedures_procedure" in q["sql"]
+        and "procedures_acknowledgement" in q["sql"]
+    ]
+    assert len(unread_counts) == 1  # "My work" and the platform map's card share it
+    assert "3 procedures to read" in html
