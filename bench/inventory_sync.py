@@ -31,29 +31,11 @@ import time
 import tracemalloc
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from throwaway_db import database_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _admin_url(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates <name>_bench)")
-    name = f"{parts.path.strip('/') or 'portal'}_bench"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    return admin, bench, name
-
-
-def _recreate_database(admin_url: str, name: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @contextmanager
@@ -257,8 +239,8 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
-    admin_url, bench_url, bench_db = _admin_url(url)
-    _recreate_database(admin_url, bench_db)
+    admin_url, bench_url, bench_db = database_urls(url, "bench")
+    recreate(admin_url, bench_db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("PORTAL_TESTING", "true")
@@ -313,7 +295,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(admin_url, bench_db, drop_only=True)
+        recreate(admin_url, bench_db, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -32,30 +32,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from throwaway_db import database_urls, recreate
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-BENCH_DB = "portal_bench_kube"
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit(f"DATABASE_URL must point at PostgreSQL (the benchmark creates {BENCH_DB})")
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(
-        parts._replace(path=f"/{BENCH_DB}")
-    )
-
-
-def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def _create_nodes(cluster, count: int, workers: int = 8) -> float:
@@ -94,8 +74,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10)
     args = parser.parse_args()
 
-    admin_url, bench_url = _admin_url(os.environ.get("DATABASE_URL", ""))
-    _recreate_database(admin_url)
+    admin_url, bench_url, bench_db = database_urls(os.environ.get("DATABASE_URL", ""), "bench_kube")
+    recreate(admin_url, bench_db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("PORTAL_TESTING", "true")
@@ -121,7 +101,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(admin_url, drop_only=True)
+        recreate(admin_url, bench_db, drop_only=True)
 
 
 def _run(server, folder: Path, args) -> None:

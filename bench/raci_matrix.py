@@ -19,31 +19,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from throwaway_db import database_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "portal_bench_raci"
 SIZES = {"small": (12, 7), "large": (112, 22)}
-
-
-def _urls(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates its database)")
-    return (
-        urlunsplit(parts._replace(path="/postgres")),
-        urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
-    )
-
-
-def _recreate(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def build(activities: int, roles: int) -> None:
@@ -93,8 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    admin_url, bench_url = _urls(os.environ.get("DATABASE_URL", ""))
-    _recreate(admin_url)
+    admin_url, bench_url, bench_db = database_urls(os.environ.get("DATABASE_URL", ""), "bench_raci")
+    recreate(admin_url, bench_db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     # Testing mode: plain static storage (no collectstatic manifest), fast hashing.
@@ -134,7 +115,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(admin_url, drop_only=True)
+        recreate(admin_url, bench_db, drop_only=True)
 
 
 if __name__ == "__main__":
