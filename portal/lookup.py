@@ -19,6 +19,8 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.validation import refusal_response
+
 # Longer than any key or title fragment worth searching for.
 MAX_QUERY = 100
 MAX_RESULTS = 20
@@ -124,11 +126,10 @@ class ReferenceField(forms.Field):
 
 def lookup_response(request, search: Callable[[str], list[dict]]) -> JsonResponse:
     """``{"results": search(q)[:MAX_RESULTS]}``, or a 400 for a query no key or title
-    can match (a NUL never gets here: the input layer refuses it for every view)."""
+    can match, in the one error shape (a NUL never gets here: the input layer refuses it
+    for every view, in that shape too since the lookups ask for JSON)."""
     q = request.GET.get("q", "").strip()
     if len(q) > MAX_QUERY:
         message = _("The query is at most %(limit)s characters.") % {"limit": MAX_QUERY}
-        return JsonResponse(
-            {"detail": message, "code": "invalid", "errors": {"q": [message]}}, status=400
-        )
+        return refusal_response(request, message, "q")
     return JsonResponse({"results": search(q)[:MAX_RESULTS]})

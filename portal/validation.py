@@ -183,8 +183,16 @@ def is_api(request) -> bool:
     return request.path_info.startswith(("/api/", "/metrics"))
 
 
-def refusal_response(request, message: str, field: str = "non_field_errors", status: int = 400):
+def wants_json(request) -> bool:
+    """Answer in the API's error shape: under /api/, and for a client that prefers JSON
+    to a page wherever it asks (the fields' suggestion lookups)."""
     if is_api(request):
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def refusal_response(request, message: str, field: str = "non_field_errors", status: int = 400):
+    if wants_json(request):
         return JsonResponse(
             {"detail": message, "code": "invalid", "errors": {field: [message]}}, status=status
         )
@@ -225,4 +233,5 @@ __all__ = [
     "refusal_response",
     "refuse_nul",
     "size_message",
+    "wants_json",
 ]

@@ -14,7 +14,7 @@ from portal.models import AuditEvent
 from portal.policy import needed_role, require, roles_of
 from portal.registry import registry
 from portal.roles import PortalRole
-from portal.validation import is_api, refusal_response
+from portal.validation import refusal_response, wants_json
 
 
 @login_required
@@ -64,7 +64,7 @@ def permission_denied(request, exception=None):
     message = (
         str(exception) if exception and str(exception) else _("You are not allowed to do this.")
     )
-    if is_api(request):
+    if wants_json(request):
         return JsonResponse({"detail": message, "code": "permission_denied"}, status=403)
     role = needed_role(getattr(exception, "action", None))
     held = [r.label for r in PortalRole if r.value in roles_of(request.user)]
@@ -78,7 +78,7 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     """An address no route matches: under /api/ in the API's error shape too."""
-    if is_api(request):
+    if wants_json(request):
         return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)
 
@@ -94,7 +94,7 @@ def request_refused(request, exception=None):
     host not in ALLOWED_HOSTS). Plain words, no page template: for a host the portal
     does not serve, nothing of the site (its static files, its links) can be trusted."""
     message = _("The request could not be used.")
-    if is_api(request):
+    if wants_json(request):
         return JsonResponse({"detail": message, "code": "invalid"}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 

@@ -107,6 +107,24 @@ def test_the_lookups_refuse_what_no_record_can_match(client, client_for, carol, 
     assert client.get(url, {"q": "a"}).status_code == 302  # to the sign-in page
 
 
+@pytest.mark.parametrize("q", ["x" * 101, "a\x00b"])
+def test_a_lookup_asked_for_json_is_refused_in_the_api_error_shape(client_for, carol, q):
+    # What static/js/lookup.js sends; a NUL is refused by the input layer before the view.
+    response = client_for(carol).get(
+        "/knowledge/adr/lookup/", {"q": q}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and set(body) == {"detail", "code", "errors"}
+
+
+def test_a_page_asked_for_by_a_browser_still_gets_the_styled_error(client_for, carol):
+    response = client_for(carol).get(
+        "/knowledge/adr/", {"q": "a\x00b"}, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8"
+    )
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+
+
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
