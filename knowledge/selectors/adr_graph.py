@@ -8,16 +8,15 @@ again costs one cache read and no query."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from knowledge.choices import AdrStatus, LinkKind
 from knowledge.models import Adr, AdrLink
+from portal import generations
 
 GRAPH_KINDS = (LinkKind.SUPERSEDES, LinkKind.AMENDS)
 NODE_W, NODE_H, GAP_X, GAP_Y = 220, 44, 80, 20
@@ -28,7 +27,7 @@ LATEST_LINKS = 5
 # Links read per step of a neighbourhood: a record linked to thousands stays cheap.
 ROW_LIMIT = MAX_NODES * 4
 DEPTHS = (1, 2)
-GENERATION_KEY = "knowledge:adr-graph:generation"
+GRAPH_SCOPE = "knowledge:adr-graph"  # its portal.generations scope
 # Bounds what a change made outside the services (the admin, a shell) can leave stale.
 WHOLE_GRAPH_TTL = 6 * 3600
 
@@ -73,18 +72,12 @@ class Graph:
 
 def graph_changed() -> None:
     """Called by the services that add or remove a link or change a record's status or
-    title. A new token, not a counter: a token lost from the cache (evicted, a restart)
-    is replaced by another one, never by an old value whose graph may still be cached.
-    Set after the commit, so that no one caches the old graph under the new token."""
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+    title: the whole graph is drawn again on its next request."""
+    generations.changed(GRAPH_SCOPE)
 
 
 def graph_generation() -> str:
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GENERATION_KEY) or ""
-    return token
+    return generations.token(GRAPH_SCOPE)
 
 
 def _layout(nodes: dict[int, GraphNode], links: list[tuple[str, int, int]]) -> Graph:
