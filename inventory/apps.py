@@ -16,6 +16,7 @@ class InventoryConfig(AppConfig):
 
         rules.register()
         search.register()
+        _pages_follow_syncs()
         backup.register()
         notifications.register()
         findings.register()
@@ -83,6 +84,23 @@ def _queues_routes_and_schedules() -> None:
         name="inventory: prune sync runs",
         queue="inventory",
     )
+
+
+INVENTORY_PAGES = "inventory"  # the page-cache scope every recorded sync run changes
+
+
+def _pages_follow_syncs() -> None:
+    """A sync or GPU report leaves a SyncRun, not an audit event: each one recorded
+    makes the cached pages that show the inventory render again."""
+    from django.db.models.signals import post_save
+
+    from inventory.models import SyncRun
+    from portal.page_cache import changed
+
+    def recorded(sender, **kwargs):
+        changed(INVENTORY_PAGES)
+
+    post_save.connect(recorded, sender=SyncRun, weak=False, dispatch_uid="inventory-page-cache")
 
 
 def _hardware_panel(request) -> dict:

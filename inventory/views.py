@@ -21,6 +21,7 @@ from inventory.forms import CapacityForm, ChangeFilterForm, ComponentFilterForm
 from inventory.models import Cluster, Node
 from inventory.services import cluster_sync_request
 from inventory.usage import RANGES, model_usage, node_usage
+from portal.page_cache import cached_page
 from portal.policy import require
 from portal.views import bad_request
 
@@ -54,6 +55,7 @@ def _unknown_range(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def overview(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
@@ -80,6 +82,7 @@ def overview(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def node_list(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
@@ -95,6 +98,7 @@ def node_list(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def node_detail(request, pk: int):
     require(request.user, "inventory.read")
     usage = _usage_range(request)
@@ -119,6 +123,7 @@ def node_detail(request, pk: int):
 
 
 @login_required
+@cached_page("content", "inventory")
 def gpu_list(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
@@ -145,6 +150,7 @@ def gpu_list(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def component_list(request):
     require(request.user, "inventory.read")
     form = ComponentFilterForm(request.GET or None)
@@ -165,6 +171,7 @@ def component_list(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def change_list(request):
     require(request.user, "inventory.read")
     form = ChangeFilterForm(request.GET or None)
@@ -198,6 +205,7 @@ def syncrun_list(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def findings(request):
     require(request.user, "inventory.read")
     cluster_id = _int(request.GET.get("cluster"))
@@ -219,6 +227,7 @@ def findings(request):
 
 
 @login_required
+@cached_page("content", "inventory")
 def capacity(request):
     require(request.user, "inventory.read")
     form = CapacityForm(request.GET or None)

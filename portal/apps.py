@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from portal import checks, home, metrics, policy
+        from portal import checks, home, metrics, page_cache, policy
         from portal.api_tokens import rules as api_token_rules
         from portal.audit_verbs import VERBS
         from portal.backup import core as backup_core
@@ -27,6 +27,7 @@ class PortalConfig(AppConfig):
         registry.add_badge_tones({"pending": "warn", "delivered": "ok", "failed": "bad"})
         notifications_setup.connect()
         home.register()
+        page_cache.register()
         search_index.register()
         post_migrate.connect(
             ensure_reference_rows, sender=self, dispatch_uid="portal-reference-rows"

@@ -192,6 +192,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered pages kept until what they show changes (portal.page_cache), at most this
+# long. Off without Redis (each process would keep its own, missing the others'
+# changes), in development (templates edited live) and in tests (which write rows
+# directly); its own tests turn it on.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60 if REDIS_URL and not (DEBUG or TESTING) else 0)
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = envsecret("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from portal.denials import record_denial
 from portal.elements import ElementCode
 from portal.models import AuditEvent
+from portal.page_cache import cached_page
 from portal.policy import needed_role, require, roles_of
 from portal.registry import registry
 from portal.roles import PortalRole
@@ -18,6 +19,7 @@ from portal.validation import refusal_response, wants_json
 
 
 @login_required
+@cached_page("content", "inventory")
 def home(request):
     require(request.user, "portal.read")
     panels_by_element = {code: [] for code, _label in ElementCode.choices}

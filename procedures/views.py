@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import diffing
+from portal.page_cache import cached_page
 from portal.policy import can, require
 from portal.views import bad_request
 from procedures import selectors, services
@@ -53,6 +54,7 @@ def _version(procedure: Procedure, major: int, minor: int) -> ProcedureVersion:
 
 @login_required
 @require_GET
+@cached_page("content")
 def procedure_list(request):
     _read(request)
     categories = list(Category.objects.all())
@@ -124,6 +126,7 @@ def procedure_create(request):
 
 @login_required
 @require_GET
+@cached_page("content")
 def procedure_detail(request, slug):
     _read(request)
     procedure = _procedure(slug)

@@ -34,11 +34,13 @@ from inventory.models import (
 )
 from inventory.selectors import gpus_on_node, sources_with_status
 from portal.api.schema import document
+from portal.page_cache import CachedListMixin
 
 
 class InventoryAccess:
     read_action = "inventory.read"
     write_action = "inventory.manage"
+    page_cache_scopes = ("content", "inventory")  # lists kept until a change or a sync
 
 
 class GoneFilter(django_filters.FilterSet):
@@ -163,7 +165,7 @@ class InventorySourceViewSet(InventoryAccess, viewsets.ModelViewSet):
         services.source_delete(actor=self.request.user, source=instance)
 
 
-class ReadOnlyInventory(InventoryAccess, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyInventory(CachedListMixin, InventoryAccess, viewsets.ReadOnlyModelViewSet):
     pass
 
 
@@ -198,7 +200,7 @@ class SyncRunViewSet(ReadOnlyInventory):
     queryset = SyncRun.objects.order_by("-started_at", "-id")
 
 
-class FindingsView(InventoryAccess, ListAPIView):
+class FindingsView(CachedListMixin, InventoryAccess, ListAPIView):
     """The findings, paginated like every list, rules in severity order."""
 
     serializer_class = FindingSerializer

@@ -27,6 +27,7 @@ from portal import diffing
 from portal.elements import ElementCode
 from portal.errors import WorkflowError
 from portal.lookup import lookup_response
+from portal.page_cache import cached_page
 from portal.policy import can, require
 from portal.views import bad_request
 
@@ -38,6 +39,7 @@ def index(request):
 
 
 @login_required
+@cached_page("content")
 def adr_list(request):
     require(request.user, "portal.read")
     status = request.GET.get("status", "")
@@ -94,6 +96,7 @@ def _open_read_step(request, adr: Adr):
 
 
 @login_required
+@cached_page("content", "inventory")
 def adr_detail(request, number: int):
     require(request.user, "portal.read")
     adr = _get_adr(number)
@@ -341,6 +344,7 @@ def adr_diff(request, number: int):
 
 
 @login_required
+@cached_page("content")
 def adr_graph(request):
     """A neighbourhood by default (around ``?around=`` or the latest links), the whole
     graph with ``?all=1``."""

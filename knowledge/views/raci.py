@@ -19,12 +19,14 @@ from knowledge.models import Activity, Assignment, Role
 from knowledge.selectors.raci import raci_matrix, responsibilities_of
 from knowledge.views._common import validation_messages
 from portal.errors import WorkflowError
+from portal.page_cache import cached_page
 from portal.policy import can, require
 
 CYCLE = ["", "R", "A", "C", "I"]
 
 
 @login_required
+@cached_page("content")
 def matrix(request):
     require(request.user, "portal.read")
     return render(

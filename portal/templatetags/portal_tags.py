@@ -125,3 +125,31 @@ def tone(code) -> str:
     """``<span class="badge {{ adr.status|tone }}">``: the tone the status's app gave
     it (``registry.add_badge_tones``); none, the plain badge, for an unknown code."""
     return registry.badge_tones.get(str(code), "")
+
+
+class PagePartNode(template.Node):
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, name: str, nodelist):
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context):
+        from portal.page_cache import render_part
+
+        request = context.get("request")
+        if request is None:
+            return self.nodelist.render(context)
+        return render_part(request, self.name, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def page_part(parser, token):
+    """``{% page_part "bell" %}…{% endpage_part %}`` in the layout: a part rendered for
+    every request even when ``portal.page_cache`` serves the rest of the page."""
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'":
+        raise template.TemplateSyntaxError("page_part takes one quoted name")
+    nodelist = parser.parse(("endpage_part",))
+    parser.delete_first_token()
+    return PagePartNode(bits[1][1:-1], nodelist)

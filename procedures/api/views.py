@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.schema import document, link
+from portal.page_cache import CachedListMixin
 from procedures import services
 from procedures.api import serializers as s
 from procedures.api.filters import (
@@ -45,6 +46,7 @@ class ActionPolicyMixin:
     retrieve=extend_schema(summary="Get a procedure"),
 )
 class ProcedureViewSet(
+    CachedListMixin,
     ActionPolicyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -21,10 +21,15 @@ from knowledge.models import Adr, AdrLink
 from knowledge.selectors import adr as adr_selectors
 from portal.api.schema import document, link
 from portal.elements import ElementCode
+from portal.page_cache import CachedListMixin
 
 
 class AdrViewSet(
-    PolicyActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    CachedListMixin,
+    PolicyActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Architecture decision records, by number."""
 
