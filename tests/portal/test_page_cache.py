@@ -226,7 +226,7 @@ def test_the_fingerprint_follows_templates_and_code(tmp_path, settings):
     assert fingerprint() != before
 
 
-def test_no_group_means_no_cached_page_for_another_group(client_for, carol):
+def test_a_role_added_shows_at_once(client_for, carol):
     """Roles are in the key: the same person with other groups gets a fresh render."""
     page = client_for(carol)
     page.get("/procedures/")
